@@ -1,0 +1,277 @@
+"""OpenAPI descriptions and examples of the accounts endpoints, kept out of the views."""
+
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers
+
+from core.openapi import errors
+
+from .serializers import OwnProfileUpdateSerializer, UserSerializer
+
+DOCTOR_EXAMPLE = {
+    "id": 7,
+    "username": "dr.karimov",
+    "email": "",
+    "first_name": "Aziz",
+    "last_name": "Karimov",
+    "role": "doctor",
+    "is_active": True,
+    "created_at": "2026-11-27T09:00:00+05:00",
+    "profile": {"specialization": "Cardiology", "experience_years": 12, "gender": "male"},
+}
+PATIENT_EXAMPLE = {
+    "id": 12,
+    "username": "malika",
+    "email": "",
+    "first_name": "Malika",
+    "last_name": "Tosheva",
+    "role": "patient",
+    "is_active": True,
+    "created_at": "2026-11-27T09:05:00+05:00",
+    "profile": {"phone": "+998901234567", "date_of_birth": "1994-03-18", "gender": "female"},
+}
+
+TokenPair = inline_serializer(
+    name="TokenPair", fields={"access": serializers.CharField(), "refresh": serializers.CharField()}
+)
+TOKENS = {"access": "eyJhbGciOiJIUzI1NiIs...access", "refresh": "eyJhbGciOiJIUzI1NiIs...refresh"}
+
+
+def _response(example: dict, name: str, serializer=UserSerializer, status: str = "200"):
+    return OpenApiResponse(
+        serializer,
+        examples=[OpenApiExample(name, value=example, response_only=True, status_codes=[status])],
+    )
+
+
+register = extend_schema(
+    tags=["auth"],
+    summary="Register as a doctor or a patient",
+    description=(
+        "Public. Creates the user and its profile in one transaction. `role` is `doctor` or "
+        "`patient` (admins are created by admins). Profile fields go flat beside the user "
+        "fields: doctors send `specialization`, `gender`, optional `experience_years` (0-70); "
+        "patients send `phone`, `gender`, optional `date_of_birth` (not in the future). "
+        "Fields such as `is_staff` are ignored. Throttled (`THROTTLE_RATE_REGISTER`)."
+    ),
+    examples=[
+        OpenApiExample(
+            "Patient",
+            request_only=True,
+            value={
+                "username": "malika",
+                "password": "s3cure-Passw0rd",
+                "role": "patient",
+                "first_name": "Malika",
+                "last_name": "Tosheva",
+                "phone": "+998901234567",
+                "date_of_birth": "1994-03-18",
+                "gender": "female",
+            },
+        ),
+        OpenApiExample(
+            "Doctor",
+            request_only=True,
+            value={
+                "username": "dr.karimov",
+                "password": "s3cure-Passw0rd",
+                "role": "doctor",
+                "first_name": "Aziz",
+                "last_name": "Karimov",
+                "specialization": "Cardiology",
+                "experience_years": 12,
+                "gender": "male",
+            },
+        ),
+    ],
+    responses={
+        201: _response(PATIENT_EXAMPLE, "Patient registered", status="201"),
+        **errors(
+            400,
+            429,
+            examples={
+                400: [
+                    (
+                        "invalid",
+                        "Some fields are invalid.",
+                        {"username": ["A user with that username already exists."]},
+                    ),
+                    ("invalid", "Some fields are invalid.", {"role": ['"admin" is not a valid choice.']}),
+                ]
+            },
+        ),
+    },
+)
+
+login = extend_schema(
+    tags=["auth"],
+    summary="Log in: get an access and a refresh token",
+    description="Public. Wrong credentials or a deactivated account answer 401. Throttled "
+    "(`THROTTLE_RATE_LOGIN`).",
+    examples=[
+        OpenApiExample(
+            "Login", request_only=True, value={"username": "malika", "password": "s3cure-Passw0rd"}
+        )
+    ],
+    responses={
+        200: _response(TOKENS, "Tokens", serializer=TokenPair),
+        **errors(
+            400,
+            401,
+            429,
+            examples={
+                401: [("no_active_account", "No active account found with the given credentials", None)]
+            },
+        ),
+    },
+)
+
+refresh = extend_schema(
+    tags=["auth"],
+    summary="Get a new access token from a refresh token",
+    description="The refresh token is rotated: the answer carries a new one and the old one "
+    "is blacklisted. Blacklisted or expired tokens and deactivated users answer 401.",
+    examples=[OpenApiExample("Refresh", request_only=True, value={"refresh": TOKENS["refresh"]})],
+    responses={
+        200: _response(TOKENS, "Rotated tokens", serializer=TokenPair),
+        **errors(400, 401, examples={401: [("token_not_valid", "Token is blacklisted", None)]}),
+    },
+)
+
+logout = extend_schema(
+    tags=["auth"],
+    summary="Log out: blacklist a refresh token",
+    description="The refresh token can no longer be used. Access tokens expire on their own "
+    "(`JWT_ACCESS_LIFETIME_MINUTES`).",
+    examples=[OpenApiExample("Logout", request_only=True, value={"refresh": TOKENS["refresh"]})],
+    responses={
+        200: _response({}, "Logged out", serializer=inline_serializer("Empty", fields={})),
+        **errors(400, 401),
+    },
+)
+
+me = extend_schema(
+    tags=["auth"],
+    summary="The signed-in user",
+    description="Any signed-in user: the user with role and profile.",
+    responses={200: _response(PATIENT_EXAMPLE, "Patient"), **errors(401)},
+)
+
+
+def own_profile(role: str):
+    example = DOCTOR_EXAMPLE if role == "doctor" else PATIENT_EXAMPLE
+    patch_example = (
+        {"specialization": "Cardiology", "experience_years": 13}
+        if role == "doctor"
+        else {"phone": "+998907654321"}
+    )
+    other = "patient" if role == "doctor" else "doctor"
+    return extend_schema_view(
+        get=extend_schema(
+            tags=["profiles"],
+            summary=f"The {role}'s own profile",
+            description=f"{role.capitalize()}s only; other roles get 403.",
+            responses={200: _response(example, role.capitalize()), **errors(401, 403)},
+        ),
+        patch=extend_schema(
+            tags=["profiles"],
+            summary=f"Change the {role}'s own profile",
+            description=(
+                f"{role.capitalize()}s only. Names, email and the {role} profile fields; "
+                f"{other} profile fields are refused with 400. Role and username never change."
+            ),
+            request=OwnProfileUpdateSerializer,
+            examples=[OpenApiExample("Change", request_only=True, value=patch_example)],
+            responses={200: _response(example, role.capitalize()), **errors(400, 401, 403)},
+        ),
+    )
+
+
+users = extend_schema_view(
+    list=extend_schema(
+        tags=["users"],
+        summary="List users",
+        description="Admins only. Filter with `?role=` and `?is_active=`; `?search=` matches "
+        "username, first and last name, email.",
+        responses={200: UserSerializer(many=True), **errors(400, 401, 403)},
+    ),
+    create=extend_schema(
+        tags=["users"],
+        summary="Create a user of any role",
+        description="Admins only. Same body as registration, and `role` may also be `admin`.",
+        examples=[
+            OpenApiExample(
+                "Doctor",
+                request_only=True,
+                value={
+                    "username": "dr.karimov",
+                    "password": "s3cure-Passw0rd",
+                    "role": "doctor",
+                    "specialization": "Cardiology",
+                    "experience_years": 12,
+                    "gender": "male",
+                },
+            )
+        ],
+        responses={201: _response(DOCTOR_EXAMPLE, "Doctor created", status="201"), **errors(400, 401, 403)},
+    ),
+    retrieve=extend_schema(
+        tags=["users"],
+        summary="One user",
+        description="Admins only.",
+        responses={200: _response(DOCTOR_EXAMPLE, "Doctor"), **errors(401, 403, 404)},
+    ),
+    partial_update=extend_schema(
+        tags=["users"],
+        summary="Change a user",
+        description="Admins only. Names, email, password, `is_active` and the role's profile "
+        "fields. `username` and `role` are read-only (400 when sent with a new value). "
+        "Setting `is_active` to false deactivates like DELETE; admins cannot deactivate "
+        "themselves (400).",
+        examples=[
+            OpenApiExample("Rename", request_only=True, value={"first_name": "Aziz", "experience_years": 13})
+        ],
+        responses={
+            200: _response(DOCTOR_EXAMPLE, "Doctor"),
+            **errors(
+                400,
+                401,
+                403,
+                404,
+                examples={
+                    400: [("invalid", "Some fields are invalid.", {"role": ["The role cannot be changed."]})]
+                },
+            ),
+        },
+    ),
+    destroy=extend_schema(
+        tags=["users"],
+        summary="Deactivate a user",
+        description="Admins only. The user is deactivated, not deleted: history is kept, tokens "
+        "stop working, future active appointments are cancelled and their slots freed. "
+        "Admins cannot deactivate themselves (400).",
+        responses={
+            204: None,
+            **errors(
+                400,
+                401,
+                403,
+                404,
+                examples={
+                    400: [
+                        (
+                            "invalid",
+                            "You cannot deactivate your own account.",
+                            {"is_active": ["You cannot deactivate your own account."]},
+                        )
+                    ]
+                },
+            ),
+        },
+    ),
+)

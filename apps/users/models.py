@@ -1,0 +1,119 @@
+"""Users, their role, and the doctor and patient profiles.
+
+Profiles live here rather than in ``apps.doctors``: registration creates a user and its
+profile in one transaction, and dependencies point one way (users <- doctors <- appointments).
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    DOCTOR = "doctor", "Doctor"
+    PATIENT = "patient", "Patient"
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+
+
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # createsuperuser (also --noinput) makes an admin of this API, not only of the admin site.
+        extra_fields["role"] = Role.ADMIN
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["role", "is_active"], name="user_role_active_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            # Only admins may reach the Django admin site or bypass permissions.
+            models.CheckConstraint(
+                condition=Q(role=Role.ADMIN) | Q(is_staff=False, is_superuser=False),
+                name="user_staff_only_admin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} ({self.role})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_doctor(self) -> bool:
+        return self.role == Role.DOCTOR
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+
+def validate_not_in_future(value) -> None:
+    if value > timezone.localdate():
+        raise ValidationError("The date cannot be in the future.", code="future_date")
+
+
+phone_validator = RegexValidator(
+    regex=r"^\+?[0-9]{9,15}$",
+    message="Enter a phone number of 9 to 15 digits, optionally starting with '+'.",
+)
+
+MAX_EXPERIENCE_YEARS = 70
+
+
+class DoctorProfile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="doctor_profile")
+    specialization = models.CharField(max_length=100, db_index=True)
+    experience_years = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_EXPERIENCE_YEARS)]
+    )
+    gender = models.CharField(max_length=6, choices=Gender.choices)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(experience_years__gte=0, experience_years__lte=MAX_EXPERIENCE_YEARS),
+                name="doctor_experience_range",
+            ),
+            models.CheckConstraint(condition=Q(gender__in=Gender.values), name="doctor_gender_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.specialization}"
+
+
+class PatientProfile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="patient_profile")
+    phone = models.CharField(max_length=16, validators=[phone_validator])
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_not_in_future])
+    gender = models.CharField(max_length=6, choices=Gender.choices)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(gender__in=Gender.values), name="patient_gender_valid"),
+            models.CheckConstraint(
+                condition=Q(phone__regex=r"^\+?[0-9]{9,15}$"), name="patient_phone_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.phone}"

@@ -1,0 +1,193 @@
+"""Shapes of users and profiles on the wire. Rules live in services.py."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from rest_framework import serializers
+
+from .models import DoctorProfile, PatientProfile, Role, User
+from .services import SELF_REGISTRATION_CHOICES
+
+
+class DoctorProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DoctorProfile
+        fields = ["specialization", "experience_years", "gender"]
+
+
+class PatientProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PatientProfile
+        fields = ["phone", "date_of_birth", "gender"]
+
+
+PROFILE_SERIALIZERS = {Role.DOCTOR: DoctorProfileSerializer, Role.PATIENT: PatientProfileSerializer}
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user as every endpoint shows it: the role and, for doctors and patients, the profile."""
+
+    profile = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "is_active",
+            "created_at",
+            "profile",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        PolymorphicProxySerializer(
+            component_name="Profile",
+            serializers=[DoctorProfileSerializer, PatientProfileSerializer],
+            resource_type_field_name=None,
+            allow_null=True,
+        )
+    )
+    def get_profile(self, user: User):
+        serializer_class = PROFILE_SERIALIZERS.get(user.role)
+        if serializer_class is None:
+            return None
+        profile = getattr(user, f"{user.role}_profile", None)
+        return serializer_class(profile).data if profile is not None else None
+
+
+class FlatProfileInputSerializer(serializers.Serializer):
+    """Takes the profile fields of the role flat beside the user fields.
+
+    Field formats come from the profile serializers (and so from the models); ``validate``
+    gathers them into ``profile``, requires the role's required ones on create and names
+    any field that belongs to another role's profile.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for serializer_class in PROFILE_SERIALIZERS.values():
+            for name, field in serializer_class().get_fields().items():
+                if name not in fields:
+                    field.required = False
+                    fields[name] = field
+        return fields
+
+    def _role(self, attrs) -> str:
+        return attrs.get("role") or getattr(self.instance, "role", "")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        names = {n for cls in PROFILE_SERIALIZERS.values() for n in cls.Meta.fields}
+        profile = {name: attrs.pop(name) for name in names if name in attrs}
+        serializer_class = PROFILE_SERIALIZERS.get(self._role(attrs))
+        own = serializer_class().get_fields() if serializer_class else {}
+        errors = {
+            name: [f"Not a field of the {self._role(attrs)} profile."] for name in profile if name not in own
+        }
+        if not self.partial:
+            errors.update(
+                {
+                    name: ["This field is required."]
+                    for name, field in own.items()
+                    if field.required and name not in profile
+                }
+            )
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs["profile"] = profile
+        return attrs
+
+
+class _PasswordMixin:
+    def validate_password(self, value: str) -> str:
+        user = User(
+            username=self.initial_data.get("username") or getattr(self.instance, "username", ""),
+            first_name=str(self.initial_data.get("first_name") or ""),
+            last_name=str(self.initial_data.get("last_name") or ""),
+        )
+        validate_password(value, user=user)
+        return value
+
+
+class UserCreateSerializer(_PasswordMixin, FlatProfileInputSerializer):
+    username = serializers.RegexField(
+        User.username_validator.regex,
+        max_length=150,
+        error_messages={"invalid": User.username_validator.message},
+    )
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    role = serializers.ChoiceField(choices=Role.choices)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+
+    def validate_username(self, value: str) -> str:
+        if User.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError("A user with that username already exists.")
+        return value
+
+
+class RegisterSerializer(UserCreateSerializer):
+    role = serializers.ChoiceField(choices=SELF_REGISTRATION_CHOICES)
+
+
+class UserUpdateSerializer(_PasswordMixin, FlatProfileInputSerializer):
+    """Admin PATCH: names, email, password, ``is_active``, profile fields.
+
+    ``username`` and ``role`` are shown for clarity but refused when sent with a new value.
+    """
+
+    username = serializers.CharField(required=False)
+    role = serializers.CharField(required=False)
+    password = serializers.CharField(write_only=True, required=False, max_length=128)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+
+    def _refuse_change(self, field: str, value):
+        if value != getattr(self.instance, field):
+            raise serializers.ValidationError(f"The {field} cannot be changed.")
+        return value
+
+    def validate_username(self, value):
+        return self._refuse_change("username", value)
+
+    def validate_role(self, value):
+        return self._refuse_change("role", value)
+
+    def validate(self, attrs):
+        attrs.pop("username", None)
+        attrs.pop("role", None)
+        return super().validate(attrs)
+
+
+class OwnProfileUpdateSerializer(FlatProfileInputSerializer):
+    """PATCH of one's own profile: names, email and the role's profile fields."""
+
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+
+
+class DoctorSerializer(serializers.ModelSerializer):
+    """A doctor in the directory; ``id`` is the doctor's user id."""
+
+    specialization = serializers.CharField(source="doctor_profile.specialization", read_only=True)
+    experience_years = serializers.IntegerField(source="doctor_profile.experience_years", read_only=True)
+    gender = serializers.CharField(source="doctor_profile.gender", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "specialization", "experience_years", "gender"]
+        read_only_fields = fields
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()

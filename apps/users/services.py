@@ -1,0 +1,126 @@
+"""Writes on users and profiles. Every rule about accounts is here, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from core.exceptions import InvalidInput
+
+from .models import DoctorProfile, PatientProfile, Role, User
+from .signals import user_deactivated
+
+SELF_REGISTRATION_ROLES = (Role.DOCTOR, Role.PATIENT)
+SELF_REGISTRATION_CHOICES = [(role.value, role.label) for role in SELF_REGISTRATION_ROLES]
+
+# role -> (profile model, attribute on User)
+_PROFILES = {
+    Role.DOCTOR: (DoctorProfile, "doctor_profile"),
+    Role.PATIENT: (PatientProfile, "patient_profile"),
+}
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    profile: dict[str, Any] | None = None,
+) -> User:
+    """Create a user of any role with its profile, in one transaction.
+
+    Admins get ``is_staff``/``is_superuser`` so the Django admin site works for them;
+    no other role ever does (the ``user_staff_only_admin`` constraint backs this).
+    """
+    is_admin = role == Role.ADMIN
+    user = User(
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        is_staff=is_admin,
+        is_superuser=is_admin,
+    )
+    user.set_password(password)
+    user.save()
+    if role in _PROFILES:
+        model, _ = _PROFILES[role]
+        model.objects.create(user=user, **(profile or {}))
+    return user
+
+
+@transaction.atomic
+def user_register(*, role: str, **fields: Any) -> User:
+    """Self-registration: doctors and patients only."""
+    if role not in SELF_REGISTRATION_ROLES:
+        raise InvalidInput("Only doctors and patients can register.", field="role")
+    return user_create(role=role, **fields)
+
+
+def profile_update(*, user: User, data: dict[str, Any]) -> User:
+    """Change the fields of the user's own profile (doctor or patient)."""
+    if user.role not in _PROFILES or not data:
+        return user
+    profile = getattr(user, _PROFILES[user.role][1])
+    for name, value in data.items():
+        setattr(profile, name, value)
+    profile.save(update_fields=list(data))
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, by: User, data: dict[str, Any]) -> User:
+    """Admin changes to a user: names, email, password, ``is_active`` and profile fields.
+
+    ``username`` and ``role`` never change (the serializer refuses them).
+    """
+    data = dict(data)
+    profile = data.pop("profile", None) or {}
+    password = data.pop("password", None)
+    is_active = data.pop("is_active", None)
+
+    for name, value in data.items():
+        setattr(user, name, value)
+    if password:
+        user.set_password(password)
+    if data or password:
+        user.save()
+    if profile:
+        profile_update(user=user, data=profile)
+    if is_active is False and user.is_active:
+        user_deactivate(user=user, by=by)
+    elif is_active is True and not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User) -> User:
+    """Deactivate instead of deleting: history stays, every token stops working.
+
+    Access tokens are refused because simplejwt checks ``is_active`` on each request;
+    refresh tokens are blacklisted here. Other apps release what the user holds through
+    the ``user_deactivated`` signal, inside this transaction.
+    """
+    if user.pk == by.pk:
+        raise InvalidInput("You cannot deactivate your own account.", field="is_active")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        return locked
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    outstanding = OutstandingToken.objects.filter(user=locked).exclude(blacklistedtoken__isnull=False)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+    user_deactivated.send(sender=User, user=locked)
+    user.is_active = False
+    return locked

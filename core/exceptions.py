@@ -1,0 +1,115 @@
+"""One error type for business rules and one error format for the whole API.
+
+Every error body looks like::
+
+    {"error": {"code": "slot_taken", "message": "…", "fields": {"timeslot": ["…"]}}}
+
+``fields`` is present when the error is about specific input fields.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApplicationError(Exception):
+    """A request that is valid on its own but breaks a business rule.
+
+    Raised by services; the exception handler turns it into ``status_code`` with the
+    common error body. ``field`` names the input field the rule is about, when there is one.
+    """
+
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        status_code: int | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.field = field
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class Conflict(ApplicationError):
+    """409: valid, but conflicts with the current state."""
+
+
+class InvalidInput(ApplicationError):
+    """400: the request is invalid on its own (checked by a service, e.g. a date in the past)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+
+
+_CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def _body(code: str, message: str, fields: dict | None = None) -> dict:
+    error: dict = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        fields = {exc.field: [exc.message]} if exc.field else None
+        return Response(_body(exc.code, exc.message, fields), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+
+    code = _CODES.get(response.status_code, "error")
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        if isinstance(detail, dict):
+            fields = {k: v for k, v in detail.items() if k != "non_field_errors"}
+            general = detail.get("non_field_errors")
+            message = str(general[0]) if general else "Some fields are invalid."
+            response.data = _body(code, message, fields or None)
+            if general and not fields:
+                response.data["error"]["fields"] = {"non_field_errors": general}
+        else:
+            items = detail if isinstance(detail, list) else [detail]
+            response.data = _body(code, str(items[0]) if items else "Invalid input.")
+    else:
+        detail = getattr(exc, "detail", None)
+        if isinstance(detail, exceptions.ErrorDetail) and detail.code and code == "error":
+            code = detail.code
+        if isinstance(detail, dict):
+            message = str(detail.get("detail", "")) or str(exc)
+        else:
+            message = str(detail) if detail is not None else str(exc)
+        response.data = _body(code, message)
+    return response

@@ -1,0 +1,70 @@
+"""Helpers that give every operation the same documented error responses and examples."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField()),
+                    required=False,
+                    help_text="Present when the error is about input fields: field name -> messages.",
+                ),
+            },
+        )
+    },
+)
+
+_DEFAULT_ERRORS = {
+    400: ("invalid", "Some fields are invalid.", {"field": ["This field is required."]}),
+    401: ("not_authenticated", "Authentication credentials were not provided.", None),
+    403: ("permission_denied", "Your role may not do this.", None),
+    404: ("not_found", "No such object.", None),
+    409: ("conflict", "The request conflicts with the current state.", None),
+    429: ("throttled", "Request was throttled. Expected available in 42 seconds.", None),
+}
+
+_DESCRIPTIONS = {
+    400: "Invalid input; `fields` names each offending field.",
+    401: "No, invalid or expired token, or a deactivated account.",
+    403: "Signed in, but this role may not do this.",
+    404: "No such object, or it belongs to someone else.",
+    409: "Valid, but conflicts with the current state.",
+    429: "Too many requests; retry later.",
+}
+
+
+def error_example(
+    status: int, code: str, message: str, fields: dict | None = None, name: str | None = None
+) -> OpenApiExample:
+    body: dict = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return OpenApiExample(
+        name or f"{status} {code}", value=body, status_codes=[str(status)], response_only=True
+    )
+
+
+def errors(*statuses: int, examples: dict[int, list[tuple]] | None = None) -> dict:
+    """``responses`` entries for the given error statuses, each with at least one example.
+
+    ``examples`` maps a status to ``(code, message, fields)`` tuples that replace the default.
+    """
+    examples = examples or {}
+    result = {}
+    for status in statuses:
+        cases = examples.get(status) or [_DEFAULT_ERRORS[status]]
+        result[status] = OpenApiResponse(
+            response=ErrorSerializer,
+            description=_DESCRIPTIONS[status],
+            examples=[error_example(status, *case) for case in cases],
+        )
+    return result

@@ -1,0 +1,137 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError
+
+from apps.users.models import Role, User
+from core import embedded_db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _import_settings(env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in env.items()}
+    return subprocess.run(
+        [sys.executable, "-c", "import core.settings"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _base_env(tmp_path) -> dict:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    # A database URL keeps settings from touching the embedded server; nothing connects.
+    env["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none"
+    return env
+
+
+def test_settings_refuse_to_start_without_secret_in_production(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = _base_env(tmp_path)
+    env["DEBUG"] = "False"
+    env["SECRET_KEY"] = ""
+    result = _import_settings(env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_settings_start_without_secret_when_debug_is_on(tmp_path):
+    env = _base_env(tmp_path)
+    env["DEBUG"] = "True"
+    env["SECRET_KEY"] = ""
+    assert _import_settings(env).returncode == 0
+
+
+def test_embedded_server_starts_and_is_reused(tmp_path):
+    data_dir = tmp_path / "pgdata"
+    first = embedded_db.start(data_dir)
+    try:
+        pid = first.get_pid()
+        again = embedded_db.start(data_dir)
+        assert again.get_pid() == pid
+        settings = embedded_db.database_settings(data_dir)
+        import psycopg
+
+        with psycopg.connect(
+            host=settings["HOST"], port=settings["PORT"], user="postgres", dbname=settings["NAME"]
+        ) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        embedded_db.stop(data_dir)
+
+
+def test_embedded_server_recovers_from_stale_pid_file(tmp_path):
+    data_dir = tmp_path / "pgdata"
+    embedded_db.start(data_dir)
+    embedded_db.stop(data_dir)
+    # A killed server leaves postmaster.pid behind, naming a pid some other process may own.
+    (data_dir / "postmaster.pid").write_text(f"{1}\n{data_dir}\n0\n5432\n\n\n\nready\n")
+    try:
+        server = embedded_db.start(data_dir)
+        assert server.get_postmaster_info().is_running()
+    finally:
+        embedded_db.stop(data_dir)
+
+
+@pytest.mark.django_db
+def test_health_answers_ok_with_database(client):
+    response = client.get("/api/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.django_db
+def test_health_answers_503_when_database_is_down(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", broken)
+    response = client.get("/api/health/")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_createsuperuser_noinput_makes_an_admin(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "root")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-admin-passw0rd")
+    call_command("createsuperuser", "--noinput", verbosity=0)
+    user = User.objects.get(username="root")
+    assert user.role == Role.ADMIN
+    assert user.is_superuser
+    assert user.is_staff
+    assert user.check_password("a-long-admin-passw0rd")
+
+
+def test_deploy_checks_are_clean_with_production_settings(tmp_path):
+    import os
+
+    env = _base_env(tmp_path)
+    env.update(
+        DEBUG="False",
+        SECRET_KEY="a" * 20 + "production-like-secret-key-with-enough-entropy-1234567890",
+        SECURE_SSL_REDIRECT="True",
+        SECURE_HSTS_SECONDS="31536000",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="True",
+        SECURE_HSTS_PRELOAD="True",
+    )
+    env.pop("PYTEST_CURRENT_TEST", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**env, "PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

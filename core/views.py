@@ -1,0 +1,46 @@
+from django.db import DatabaseError, connection
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+Health = inline_serializer(
+    name="Health", fields={"status": serializers.CharField(), "database": serializers.CharField()}
+)
+
+
+@extend_schema(
+    tags=["health"],
+    summary="Liveness and database check",
+    description="Public. 200 when the app can query its database, 503 when it cannot.",
+    responses={
+        200: OpenApiResponse(
+            Health,
+            examples=[
+                OpenApiExample("Healthy", value={"status": "ok", "database": "ok"}, response_only=True)
+            ],
+        ),
+        503: OpenApiResponse(
+            Health,
+            examples=[
+                OpenApiExample(
+                    "Database down",
+                    value={"status": "error", "database": "unavailable"},
+                    response_only=True,
+                    status_codes=["503"],
+                )
+            ],
+        ),
+    },
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def health(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return Response({"status": "error", "database": "unavailable"}, status=503)
+    return Response({"status": "ok", "database": "ok"})
