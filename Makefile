@@ -43,7 +43,7 @@ run: install .env
 superuser: install .env
 	$(BIN)/python manage.py createsuperuser
 
-test: install-dev
+test: install-dev .env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run

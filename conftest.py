@@ -1,6 +1,8 @@
-"""Test-wide settings: set before Django's settings are imported by pytest-django."""
+"""Test-wide settings and fixtures."""
 
 import os
+
+import pytest
 
 # Tests talk plain HTTP to the test client and need a secret; neither is weakened elsewhere.
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-used-anywhere-else-0123456789")
@@ -17,3 +19,65 @@ def pytest_configure(config):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api():
+    """An API client; ``api.as_user(user)`` signs requests with a real access token."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    class Client(APIClient):
+        def as_user(self, user):
+            if user is None:
+                self.credentials()
+            else:
+                token = RefreshToken.for_user(user).access_token
+                self.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+            return self
+
+    return Client()
+
+
+@pytest.fixture
+def admin(db):
+    from apps.users.tests.factories import AdminFactory
+
+    return AdminFactory()
+
+
+@pytest.fixture
+def doctor(db):
+    from apps.users.tests.factories import DoctorFactory
+
+    return DoctorFactory()
+
+
+@pytest.fixture
+def other_doctor(db):
+    from apps.users.tests.factories import DoctorFactory
+
+    return DoctorFactory()
+
+
+@pytest.fixture
+def patient(db):
+    from apps.users.tests.factories import PatientFactory
+
+    return PatientFactory()
+
+
+@pytest.fixture
+def other_patient(db):
+    from apps.users.tests.factories import PatientFactory
+
+    return PatientFactory()

@@ -94,6 +94,7 @@ class UserViewSet(
 ):
     """Users administration, admins only."""
 
+    lookup_value_regex = r"[0-9]{1,18}"
     permission_classes = [IsAdmin]
     filterset_class = UserFilter
     filter_backends = [*viewsets.GenericViewSet.filter_backends, filters.SearchFilter]

@@ -1,0 +1,143 @@
+"""Writes on appointments: booking, confirming, cancelling. Every booking rule is here, once.
+
+Locking: each service locks the time slot first (``select_for_update``), then the
+appointment, always in that order, so concurrent requests queue instead of deadlocking.
+``is_available`` changes only here, in the transaction that changes the appointment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+
+from apps.doctors.models import TimeSlot
+from apps.doctors.selectors import future_q
+from apps.doctors.services import slot_starts_in_past
+from apps.users.models import Role, User
+from core.exceptions import ApplicationError, Conflict, InvalidInput
+
+from .models import ACTIVE_STATUSES, Appointment, Status
+
+# Rule 6: who may move an appointment from one status to another.
+TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (Status.PENDING, Status.CONFIRMED): frozenset({Role.DOCTOR, Role.ADMIN}),
+    (Status.PENDING, Status.CANCELLED): frozenset({Role.DOCTOR, Role.PATIENT, Role.ADMIN}),
+    (Status.CONFIRMED, Status.CANCELLED): frozenset({Role.DOCTOR, Role.PATIENT, Role.ADMIN}),
+}
+
+
+def _slot_taken() -> Conflict:
+    return Conflict("This time slot is already booked.", code="slot_taken", field="timeslot")
+
+
+def _resolve_patient(*, by: User, patient: User | None) -> User:
+    """Patients book for themselves; admins name the patient; doctors never book (rule 5)."""
+    if by.role == Role.PATIENT:
+        if patient is not None and patient.pk != by.pk:
+            raise InvalidInput("Patients book for themselves only.", field="patient")
+        return by
+    if by.role == Role.ADMIN:
+        if patient is None:
+            raise InvalidInput("Name the patient this appointment is for.", field="patient")
+        if patient.role != Role.PATIENT or not patient.is_active:
+            raise InvalidInput("No active patient with this id.", field="patient")
+        return patient
+    raise ApplicationError("Doctors cannot book appointments.", code="permission_denied", status_code=403)
+
+
+@transaction.atomic
+def appointment_book(*, by: User, timeslot_id: int, patient: User | None = None) -> Appointment:
+    """Book a free, future slot of an active doctor: exactly one booking wins a slot."""
+    patient = _resolve_patient(by=by, patient=patient)
+    slot = (
+        TimeSlot.objects.select_for_update(of=("self",))
+        .select_related("doctor")
+        .filter(pk=timeslot_id, doctor__is_active=True)
+        .first()
+    )
+    if slot is None:
+        raise InvalidInput("No such time slot.", field="timeslot")
+    if slot_starts_in_past(slot.date, slot.start_time):
+        raise InvalidInput("This time slot has already started.", field="timeslot")
+    if not slot.is_available:
+        raise _slot_taken()
+    appointment = Appointment(doctor=slot.doctor, patient=patient, timeslot=slot)
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:  # the partial unique index, should the lock ever be bypassed
+        if "appointment_one_active_per_slot" in str(exc):
+            raise _slot_taken() from exc
+        raise
+    slot.is_available = False
+    slot.save(update_fields=["is_available"])
+    return appointment
+
+
+def _lock(appointment_id: int) -> Appointment:
+    """Lock the appointment's slot, then the appointment (the order every service uses)."""
+    slot_id = Appointment.objects.values_list("timeslot_id", flat=True).get(pk=appointment_id)
+    slot = TimeSlot.objects.select_for_update().get(pk=slot_id)
+    appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
+    appointment.timeslot = slot
+    return appointment
+
+
+def _check_transition(appointment: Appointment, *, by: User, status: str) -> None:
+    allowed = TRANSITIONS.get((appointment.status, status))
+    if allowed is None:
+        raise Conflict(
+            f"An appointment cannot go from {appointment.status} to {status}.",
+            code="invalid_transition",
+            field="status",
+        )
+    if by.role not in allowed:
+        raise ApplicationError(
+            f"A {by.role} cannot set an appointment to {status}.",
+            code="permission_denied",
+            status_code=403,
+        )
+
+
+def _cancel_locked(appointment: Appointment) -> Appointment:
+    appointment.status = Status.CANCELLED
+    appointment.save(update_fields=["status", "updated_at"])
+    slot = appointment.timeslot
+    slot.is_available = True
+    slot.save(update_fields=["is_available"])
+    return appointment
+
+
+@transaction.atomic
+def appointment_set_status(*, appointment: Appointment, by: User, status: str) -> Appointment:
+    """Move an appointment along rule 6; cancelling frees its slot in the same transaction."""
+    locked = _lock(appointment.pk)
+    _check_transition(locked, by=by, status=status)
+    if status == Status.CANCELLED:
+        return _cancel_locked(locked)
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def appointment_cancel(*, appointment: Appointment, by: User) -> Appointment:
+    """Cancel (patient's DELETE, or doctor/admin): the slot can be booked again at once."""
+    return appointment_set_status(appointment=appointment, by=by, status=Status.CANCELLED)
+
+
+@transaction.atomic
+def appointments_cancel_future_of(*, user: User) -> int:
+    """Cancel a deactivated user's future active appointments and free their slots."""
+    owner = {"doctor": user} if user.role == Role.DOCTOR else {"patient": user}
+    ids: Iterable[int] = (
+        Appointment.objects.filter(status__in=ACTIVE_STATUSES, **owner)
+        .filter(future_q("timeslot__"))
+        .order_by("timeslot_id")
+        .values_list("id", flat=True)
+    )
+    count = 0
+    for appointment_id in list(ids):
+        _cancel_locked(_lock(appointment_id))
+        count += 1
+    return count

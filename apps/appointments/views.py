@@ -1,0 +1,79 @@
+"""HTTP for appointments; rules live in services.py, visibility in selectors.py."""
+
+from __future__ import annotations
+
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.users.permissions import IsAdmin, IsDoctor, IsOwner, IsPatient
+
+from . import docs, selectors, services
+from .filters import AppointmentFilter, MyAppointmentFilter
+from .serializers import AppointmentCreateSerializer, AppointmentSerializer, AppointmentStatusSerializer
+
+
+@docs.appointments
+class AppointmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    lookup_value_regex = r"[0-9]{1,18}"
+    serializer_class = AppointmentSerializer
+    filterset_class = AppointmentFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    owner_fields = ("doctor_id", "patient_id")
+
+    # Who may call each action; visibility of objects is get_queryset's job.
+    action_permissions = {
+        "list": [IsAdmin],
+        "me": [IsDoctor | IsPatient | IsAdmin],
+        "create": [IsPatient | IsAdmin],
+        "retrieve": [IsOwner],
+        "partial_update": [(IsDoctor | IsAdmin) & IsOwner],
+        "destroy": [(IsPatient | IsAdmin) & IsOwner],
+    }
+
+    def get_permissions(self):
+        return [permission() for permission in self.action_permissions.get(self.action, [IsAdmin])]
+
+    def get_queryset(self):
+        return selectors.appointment_list_for(self.request.user)
+
+    def get_serializer_class(self):
+        return {"create": AppointmentCreateSerializer, "partial_update": AppointmentStatusSerializer}.get(
+            self.action, AppointmentSerializer
+        )
+
+    @action(detail=False, methods=["get"], filterset_class=MyAppointmentFilter)
+    def me(self, request):
+        return self.list(request)
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        appointment = services.appointment_book(
+            by=request.user,
+            timeslot_id=serializer.validated_data["timeslot"],
+            patient=serializer.validated_data.get("patient"),
+        )
+        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        appointment = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        appointment = services.appointment_set_status(
+            appointment=appointment, by=request.user, status=serializer.validated_data["status"]
+        )
+        return Response(self._show(appointment))
+
+    def destroy(self, request, pk=None):
+        appointment = services.appointment_cancel(appointment=self.get_object(), by=request.user)
+        return Response(self._show(appointment))
+
+    def _show(self, appointment):
+        return AppointmentSerializer(
+            selectors.appointment_list_for(self.request.user).get(pk=appointment.pk)
+        ).data

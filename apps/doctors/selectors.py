@@ -1,0 +1,38 @@
+"""Reads on time slots: each selector decides who sees what."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from apps.users.models import Role, User
+
+from .models import TimeSlot
+from .services import local_now
+
+
+def future_q(prefix: str = "") -> Q:
+    """Slots whose start is still ahead in the clinic's time zone."""
+    now = local_now()
+    return Q(**{f"{prefix}date__gt": now.date()}) | Q(
+        **{f"{prefix}date": now.date(), f"{prefix}start_time__gt": now.time()}
+    )
+
+
+def slot_list_for(user: User) -> QuerySet[TimeSlot]:
+    """Admins see every slot, doctors their own; nobody else manages slots."""
+    slots = TimeSlot.objects.order_by("date", "start_time", "id")
+    role = getattr(user, "role", None)  # AnonymousUser has none
+    if role == Role.ADMIN:
+        return slots
+    if role == Role.DOCTOR:
+        return slots.filter(doctor=user)
+    return slots.none()
+
+
+def free_slots_of(doctor: User) -> QuerySet[TimeSlot]:
+    """What a patient may book with this doctor: free slots that have not started."""
+    return (
+        TimeSlot.objects.filter(doctor=doctor, is_available=True)
+        .filter(future_q())
+        .order_by("date", "start_time", "id")
+    )

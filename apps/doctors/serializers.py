@@ -1,0 +1,44 @@
+from rest_framework import serializers
+
+from apps.users.models import Role, User
+
+from .models import TimeSlot
+from .services import MAX_SLOT_MINUTES, MIN_SLOT_MINUTES
+
+
+class TimeSlotSerializer(serializers.ModelSerializer):
+    """A slot as shown everywhere: ``doctor`` is the doctor's user id."""
+
+    class Meta:
+        model = TimeSlot
+        fields = ["id", "doctor", "date", "start_time", "end_time", "is_available"]
+        read_only_fields = fields
+
+
+def _doctor_field():
+    return serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=Role.DOCTOR, is_active=True),
+        required=False,
+        help_text="The doctor's user id. Admins must send it; doctors may leave it out.",
+    )
+
+
+class TimeSlotCreateSerializer(serializers.Serializer):
+    doctor = _doctor_field()
+    date = serializers.DateField()
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+
+
+class BreakSerializer(serializers.Serializer):
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+
+
+class TimeSlotBulkCreateSerializer(serializers.Serializer):
+    doctor = _doctor_field()
+    date = serializers.DateField()
+    start_time = serializers.TimeField(help_text="Start of the first slot.")
+    end_time = serializers.TimeField(help_text="No slot ends after this time.")
+    slot_minutes = serializers.IntegerField(min_value=MIN_SLOT_MINUTES, max_value=MAX_SLOT_MINUTES)
+    breaks = BreakSerializer(many=True, required=False, max_length=24)

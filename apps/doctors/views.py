@@ -1,0 +1,85 @@
+"""HTTP for the doctor directory and time slots; rules live in services.py."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.users import selectors as user_selectors
+from apps.users.permissions import IsAdmin, IsDoctor, IsPatient
+from apps.users.serializers import DoctorSerializer
+
+from . import docs, selectors, services
+from .filters import DoctorFilter, FreeSlotFilter, TimeSlotFilter
+from .serializers import TimeSlotBulkCreateSerializer, TimeSlotCreateSerializer, TimeSlotSerializer
+
+
+@docs.doctors
+class DoctorViewSet(viewsets.ReadOnlyModelViewSet):
+    """The directory patients (and admins) browse; ``id`` is the doctor's user id."""
+
+    lookup_value_regex = r"[0-9]{1,18}"
+    permission_classes = [IsPatient | IsAdmin]
+    serializer_class = DoctorSerializer
+    filterset_class = DoctorFilter
+    filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, filters.SearchFilter]
+    search_fields = ["first_name", "last_name", "username", "doctor_profile__specialization"]
+
+    def get_queryset(self):
+        return user_selectors.doctor_list()
+
+    @action(
+        detail=True,
+        methods=["get"],
+        serializer_class=TimeSlotSerializer,
+        filterset_class=FreeSlotFilter,
+        filter_backends=viewsets.ReadOnlyModelViewSet.filter_backends,
+    )
+    def timeslots(self, request, pk=None):
+        doctor = get_object_or_404(user_selectors.doctor_list(), pk=pk)
+        queryset = self.filter_queryset(selectors.free_slots_of(doctor))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(TimeSlotSerializer(page, many=True).data)
+
+
+@docs.timeslots
+class TimeSlotViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Doctors manage their own slots; admins every doctor's."""
+
+    lookup_value_regex = r"[0-9]{1,18}"
+    permission_classes = [IsDoctor | IsAdmin]
+    serializer_class = TimeSlotSerializer
+    filterset_class = TimeSlotFilter
+
+    def get_queryset(self):
+        return selectors.slot_list_for(self.request.user)
+
+    def get_serializer_class(self):
+        return {"create": TimeSlotCreateSerializer, "bulk": TimeSlotBulkCreateSerializer}.get(
+            self.action, TimeSlotSerializer
+        )
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        slot = services.slot_create(by=request.user, **serializer.validated_data)
+        return Response(TimeSlotSerializer(slot).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["breaks"] = [services.SlotTimes(**b) for b in data.get("breaks", [])]
+        slots = services.slot_bulk_create(by=request.user, **data)
+        return Response(TimeSlotSerializer(slots, many=True).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.slot_delete(slot=instance)
