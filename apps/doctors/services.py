@@ -101,6 +101,10 @@ def _overlap_conflict(date: dt.date, existing: list[TimeSlot]) -> Conflict:
 
 
 def _insert(doctor: User, date: dt.date, slots: list[SlotTimes]) -> list[TimeSlot]:
+    # One schedule change per doctor at a time: two bulk inserts racing on the exclusion
+    # constraint would otherwise wait on each other's rows and deadlock. FOR NO KEY UPDATE
+    # does not block foreign-key checks (bookings) on the doctor row.
+    User.objects.select_for_update(no_key=True).filter(pk=doctor.pk).values_list("pk").get()
     existing = _overlapping(doctor, date, slots)
     if existing:
         raise _overlap_conflict(date, existing)

@@ -1,0 +1,130 @@
+"""Real races: threads with their own database connections, committed transactions."""
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.appointments.models import ACTIVE_STATUSES, Appointment
+from apps.doctors.models import TimeSlot
+from apps.doctors.tests.factories import TimeSlotFactory, tomorrow
+from apps.users.tests.factories import DoctorFactory, PatientFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+def race(calls: list[Callable[[], object]]) -> list:
+    """Run the calls at the same instant, each in its own thread and connection."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as exc:  # reported by the assertions, never swallowed
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_twelve_patients_booking_one_slot_at_once_exactly_one_wins():
+    slot = TimeSlotFactory(doctor=DoctorFactory())
+    clients = [client_for(PatientFactory()) for _ in range(12)]
+    responses = race([lambda c=c: c.post("/api/appointments/", {"timeslot": slot.id}) for c in clients])
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * 11, statuses
+    assert Appointment.objects.filter(timeslot=slot, status__in=ACTIVE_STATUSES).count() == 1
+    slot.refresh_from_db()
+    assert slot.is_available is False
+
+
+def test_overlapping_slots_created_at_once_only_one_wins():
+    doctor = DoctorFactory()
+    client = client_for(doctor)
+    bodies = [
+        {"date": str(tomorrow()), "start_time": f"09:{m:02d}", "end_time": f"10:{m:02d}"}
+        for m in range(0, 50, 5)
+    ]
+    responses = race([lambda b=b: client_for(doctor).post("/api/timeslots/", b) for b in bodies])
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * (len(bodies) - 1), statuses
+    assert TimeSlot.objects.filter(doctor=doctor).count() == 1
+    assert client.get("/api/timeslots/").json()["count"] == 1
+
+
+def test_bulk_days_racing_never_overlap():
+    doctor = DoctorFactory()
+    body = {"date": str(tomorrow()), "start_time": "09:00", "end_time": "12:00", "slot_minutes": 20}
+    shifted = {**body, "start_time": "09:10"}
+    responses = race(
+        [lambda b=b: client_for(doctor).post("/api/timeslots/bulk/", b) for b in (body, shifted)]
+    )
+
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT count(*) FROM doctors_timeslot a JOIN doctors_timeslot b
+               ON a.doctor_id = b.doctor_id AND a.id < b.id AND a.date = b.date
+               AND a.start_time < b.end_time AND b.start_time < a.end_time"""
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_cancel_racing_a_rebook_never_leaves_two_active_appointments(round_):
+    slot = TimeSlotFactory(doctor=DoctorFactory())
+    holder, others = PatientFactory(), PatientFactory.create_batch(4)
+    booked = client_for(holder).post("/api/appointments/", {"timeslot": slot.id}).json()
+
+    calls = [lambda: client_for(holder).delete(f"/api/appointments/{booked['id']}/")]
+    calls += [lambda p=p: client_for(p).post("/api/appointments/", {"timeslot": slot.id}) for p in others]
+    responses = race(calls)
+
+    assert all(not isinstance(r, Exception) and r.status_code < 500 for r in responses), responses
+    assert responses[0].status_code == 200
+    active = Appointment.objects.filter(timeslot=slot, status__in=ACTIVE_STATUSES).count()
+    assert active <= 1
+    slot.refresh_from_db()
+    assert slot.is_available is (active == 0)
+
+
+def test_confirm_racing_a_cancel_ends_in_one_consistent_state():
+    doctor = DoctorFactory()
+    slot = TimeSlotFactory(doctor=doctor, date=tomorrow() + dt.timedelta(days=1))
+    patient = PatientFactory()
+    booked = client_for(patient).post("/api/appointments/", {"timeslot": slot.id}).json()
+    url = f"/api/appointments/{booked['id']}/"
+
+    confirm, cancel = race(
+        [
+            lambda: client_for(doctor).patch(url, {"status": "confirmed"}),
+            lambda: client_for(patient).delete(url),
+        ]
+    )
+
+    assert cancel.status_code == 200
+    assert confirm.status_code in (200, 409)
+    appointment = Appointment.objects.get(pk=booked["id"])
+    assert appointment.status == "cancelled"
+    slot.refresh_from_db()
+    assert slot.is_available is True
