@@ -1,0 +1,36 @@
+import re
+
+import pytest
+from django.core.management import call_command
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path):
+    # --fail-on-warn turns any drf-spectacular warning into an error; --validate checks OpenAPI 3.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert "/api/appointments/" in (tmp_path / "schema.yml").read_text()
+
+
+@pytest.mark.django_db
+def test_schema_is_public_and_every_operation_documents_its_errors(client):
+    schema = client.get("/api/schema/?format=json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("summary"), f"{method} {path} has no summary"
+            assert operation.get("tags"), f"{method} {path} has no tag"
+            codes = set(operation["responses"])
+            if path != "/api/health/":
+                assert codes - {"200", "201", "204"}, f"{method} {path} documents no error"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_docs_pages_load_every_asset_from_this_server(client, page):
+    response = client.get(page)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets, html
+    for asset in assets:
+        assert not asset.startswith(("http://", "https://", "//")), asset
+        if asset.startswith("/static/"):
+            assert client.get(asset).status_code == 200, asset
