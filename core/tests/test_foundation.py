@@ -135,3 +135,33 @@ def test_deploy_checks_are_clean_with_production_settings(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "backend"),
+    [("redis://127.0.0.1:6379/0", "RedisCache"), ("", "LocMemCache")],
+)
+def test_throttle_cache_is_redis_only_when_redis_url_is_set(tmp_path, redis_url, backend):
+    env = _base_env(tmp_path)
+    env.update(SECRET_KEY="x" * 50, REDIS_URL=redis_url)
+    result = subprocess.run(
+        [sys.executable, "-c", "import core.settings as s; print(s.CACHES['default']['BACKEND'])"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip().endswith(backend), result.stderr
+
+
+@pytest.mark.django_db
+def test_admin_site_lets_admins_in(client, admin):
+    client.force_login(admin)
+    for page in [
+        "/admin/",
+        "/admin/users/user/",
+        "/admin/doctors/timeslot/",
+        "/admin/appointments/appointment/",
+    ]:
+        assert client.get(page).status_code == 200, page

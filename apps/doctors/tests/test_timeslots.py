@@ -238,3 +238,10 @@ def test_slot_lists_run_constant_queries(api, doctor, admin, django_assert_max_n
     with django_assert_max_num_queries(4):  # user, (doctor lookup), count, page
         response = client.get(path.format(id=doctor.id))
     assert response.json()["count"] == 72
+
+
+def test_deactivated_doctors_free_slots_disappear_from_patients(api, admin, patient, doctor):
+    TimeSlotFactory(doctor=doctor)
+    assert api.as_user(patient).get(f"/api/doctors/{doctor.id}/timeslots/").json()["count"] == 1
+    api.as_user(admin).delete(f"/api/users/{doctor.id}/")
+    assert api.as_user(patient).get(f"/api/doctors/{doctor.id}/timeslots/").status_code == 404

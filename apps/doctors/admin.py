@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from .models import TimeSlot
+
+
+@admin.register(TimeSlot)
+class TimeSlotAdmin(admin.ModelAdmin):
+    """Read-only: slots change through the API, whose services apply the scheduling rules."""
+
+    list_display = ["id", "doctor", "date", "start_time", "end_time", "is_available"]
+    list_filter = ["is_available", "date"]
+    list_select_related = ["doctor"]
+    search_fields = ["doctor__username", "doctor__last_name"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
