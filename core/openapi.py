@@ -68,3 +68,11 @@ def errors(*statuses: int, examples: dict[int, list[tuple]] | None = None) -> di
             examples=[error_example(status, *case) for case in cases],
         )
     return result
+
+
+def ok(serializer, example, name: str, *, status: str = "200", many: bool = False) -> OpenApiResponse:
+    """A success response with one named example."""
+    return OpenApiResponse(
+        serializer(many=True) if many else serializer,
+        examples=[OpenApiExample(name, value=example, response_only=True, status_codes=[status])],
+    )

@@ -1,8 +1,8 @@
 """OpenAPI descriptions and examples of the appointment endpoints."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
-from core.openapi import errors
+from core.openapi import errors, ok
 
 from .serializers import AppointmentCreateSerializer, AppointmentSerializer, AppointmentStatusSerializer
 
@@ -14,13 +14,6 @@ APPOINTMENT = {
     "status": "pending",
     "created_at": "2026-11-27T10:15:00+05:00",
 }
-
-
-def _ok(value, name, status="200", many=False):
-    return OpenApiResponse(
-        AppointmentSerializer(many=many) if many else AppointmentSerializer,
-        examples=[OpenApiExample(name, value=value, response_only=True, status_codes=[status])],
-    )
 
 
 PAGE = {"count": 1, "next": None, "previous": None, "results": [APPOINTMENT]}
@@ -41,14 +34,14 @@ appointments = extend_schema_view(
         summary="All appointments",
         description="Admins only. Filters: `?doctor=` and `?patient=` (user ids), `?status=`, "
         "`?date=` (the slot's date). Newest slot first.",
-        responses={200: _ok(PAGE, "Appointments", many=True), **errors(400, 401, 403)},
+        responses={200: ok(AppointmentSerializer, PAGE, "Appointments", many=True), **errors(400, 401, 403)},
     ),
     me=extend_schema(
         tags=["appointments"],
         summary="My appointments",
         description="A doctor's or a patient's own appointments (admins: all). Filters: "
         "`?status=`, `?date=`.",
-        responses={200: _ok(PAGE, "Mine", many=True), **errors(400, 401, 403)},
+        responses={200: ok(AppointmentSerializer, PAGE, "Mine", many=True), **errors(400, 401, 403)},
     ),
     create=extend_schema(
         tags=["appointments"],
@@ -64,7 +57,7 @@ appointments = extend_schema_view(
             ),
         ],
         responses={
-            201: _ok(APPOINTMENT, "Booked", status="201"),
+            201: ok(AppointmentSerializer, APPOINTMENT, "Booked", status="201"),
             **errors(
                 400,
                 401,
@@ -87,7 +80,7 @@ appointments = extend_schema_view(
         tags=["appointments"],
         summary="One appointment",
         description="The appointment's doctor or patient, or an admin; anyone else gets 404.",
-        responses={200: _ok(APPOINTMENT, "Appointment"), **errors(401, 404)},
+        responses={200: ok(AppointmentSerializer, APPOINTMENT, "Appointment"), **errors(401, 404)},
     ),
     partial_update=extend_schema(
         tags=["appointments"],
@@ -98,7 +91,7 @@ appointments = extend_schema_view(
         request=AppointmentStatusSerializer,
         examples=[OpenApiExample("Confirm", request_only=True, value={"status": "confirmed"})],
         responses={
-            200: _ok({**APPOINTMENT, "status": "confirmed"}, "Confirmed"),
+            200: ok(AppointmentSerializer, {**APPOINTMENT, "status": "confirmed"}, "Confirmed"),
             **errors(400, 401, 403, 404, 409, examples={409: [TRANSITION]}),
         },
     ),
@@ -108,7 +101,7 @@ appointments = extend_schema_view(
         description="The appointment's patient or an admin. The appointment is kept with status "
         "`cancelled` (and returned); its slot is free again at once. Cancelling twice is 409.",
         responses={
-            200: _ok({**APPOINTMENT, "status": "cancelled"}, "Cancelled"),
+            200: ok(AppointmentSerializer, {**APPOINTMENT, "status": "cancelled"}, "Cancelled"),
             **errors(
                 401,
                 403,

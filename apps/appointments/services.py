@@ -15,6 +15,7 @@ from apps.doctors.models import TimeSlot
 from apps.doctors.selectors import future_q
 from apps.doctors.services import slot_starts_in_past
 from apps.users.models import Role, User
+from apps.users.services import user_acting_for
 from core.exceptions import ApplicationError, Conflict, InvalidInput
 
 from .models import ACTIVE_STATUSES, Appointment, Status
@@ -31,25 +32,11 @@ def _slot_taken() -> Conflict:
     return Conflict("This time slot is already booked.", code="slot_taken", field="timeslot")
 
 
-def _resolve_patient(*, by: User, patient: User | None) -> User:
-    """Patients book for themselves; admins name the patient; doctors never book (rule 5)."""
-    if by.role == Role.PATIENT:
-        if patient is not None and patient.pk != by.pk:
-            raise InvalidInput("Patients book for themselves only.", field="patient")
-        return by
-    if by.role == Role.ADMIN:
-        if patient is None:
-            raise InvalidInput("Name the patient this appointment is for.", field="patient")
-        if patient.role != Role.PATIENT or not patient.is_active:
-            raise InvalidInput("No active patient with this id.", field="patient")
-        return patient
-    raise ApplicationError("Doctors cannot book appointments.", code="permission_denied", status_code=403)
-
-
 @transaction.atomic
 def appointment_book(*, by: User, timeslot_id: int, patient: User | None = None) -> Appointment:
     """Book a free, future slot of an active doctor: exactly one booking wins a slot."""
-    patient = _resolve_patient(by=by, patient=patient)
+    # Rule 5: patients book for themselves, admins name the patient, doctors never book.
+    patient = user_acting_for(by=by, named=patient, role=Role.PATIENT, field="patient", action="book")
     slot = (
         TimeSlot.objects.select_for_update(of=("self",))
         .select_related("doctor")

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import TimeSlot
 
 
 @admin.register(TimeSlot)
-class TimeSlotAdmin(admin.ModelAdmin):
+class TimeSlotAdmin(ReadOnlyAdmin):
     """Read-only: slots change through the API, whose services apply the scheduling rules."""
 
     list_display = ["id", "doctor", "date", "start_time", "end_time", "is_available"]
@@ -12,12 +14,3 @@ class TimeSlotAdmin(admin.ModelAdmin):
     list_select_related = ["doctor"]
     search_fields = ["doctor__username", "doctor__last_name"]
     date_hierarchy = "date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,13 +4,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 
 from apps.users.serializers import DoctorSerializer
-from core.openapi import errors
+from core.openapi import errors, ok
 
 from .serializers import TimeSlotBulkCreateSerializer, TimeSlotCreateSerializer, TimeSlotSerializer
 
@@ -37,13 +36,6 @@ def _page(item: dict) -> dict:
     return {"count": 1, "next": None, "previous": None, "results": [item]}
 
 
-def _ok(serializer, value, name="Example", status="200", many=False):
-    return OpenApiResponse(
-        serializer(many=many) if many else serializer,
-        examples=[OpenApiExample(name, value=value, response_only=True, status_codes=[status])],
-    )
-
-
 DATE = OpenApiParameter("date", OpenApiTypes.DATE, description="Only slots on this date (YYYY-MM-DD).")
 
 doctors = extend_schema_view(
@@ -53,13 +45,13 @@ doctors = extend_schema_view(
         description="Patients and admins (doctors get 403). Active doctors only. `?search=` "
         "matches first name, last name, username and specialization; `?specialization=` "
         "matches it exactly (case-insensitive).",
-        responses={200: _ok(DoctorSerializer, _page(DOCTOR), "Doctors", many=True), **errors(400, 401, 403)},
+        responses={200: ok(DoctorSerializer, _page(DOCTOR), "Doctors", many=True), **errors(400, 401, 403)},
     ),
     retrieve=extend_schema(
         tags=["doctors"],
         summary="One doctor",
         description="Patients and admins. `id` is the doctor's user id; deactivated doctors answer 404.",
-        responses={200: _ok(DoctorSerializer, DOCTOR, "Doctor"), **errors(401, 403, 404)},
+        responses={200: ok(DoctorSerializer, DOCTOR, "Doctor"), **errors(401, 403, 404)},
     ),
     timeslots=extend_schema(
         tags=["doctors"],
@@ -68,7 +60,7 @@ doctors = extend_schema_view(
         "time zone), ordered by date and time. `?date=` narrows to one day.",
         parameters=[DATE],
         responses={
-            200: _ok(TimeSlotSerializer, _page(SLOT), "Free slots", many=True),
+            200: ok(TimeSlotSerializer, _page(SLOT), "Free slots", many=True),
             **errors(400, 401, 403, 404),
         },
     ),
@@ -86,13 +78,13 @@ timeslots = extend_schema_view(
         summary="List time slots",
         description="Doctors see their own slots, admins everyone's. Filters: `?date=`, "
         "`?date_from=`, `?date_to=`, `?is_available=`, `?doctor=` (user id).",
-        responses={200: _ok(TimeSlotSerializer, _page(SLOT), "Slots", many=True), **errors(400, 401, 403)},
+        responses={200: ok(TimeSlotSerializer, _page(SLOT), "Slots", many=True), **errors(400, 401, 403)},
     ),
     retrieve=extend_schema(
         tags=["timeslots"],
         summary="One time slot",
         description="The owning doctor or an admin; other doctors' slots answer 404.",
-        responses={200: _ok(TimeSlotSerializer, SLOT, "Slot"), **errors(401, 403, 404)},
+        responses={200: ok(TimeSlotSerializer, SLOT, "Slot"), **errors(401, 403, 404)},
     ),
     create=extend_schema(
         tags=["timeslots"],
@@ -109,7 +101,7 @@ timeslots = extend_schema_view(
             )
         ],
         responses={
-            201: _ok(TimeSlotSerializer, SLOT, "Created", status="201"),
+            201: ok(TimeSlotSerializer, SLOT, "Created", status="201"),
             **errors(
                 400,
                 401,
@@ -154,7 +146,7 @@ timeslots = extend_schema_view(
             )
         ],
         responses={
-            201: _ok(TimeSlotSerializer, [SLOT], "Created", status="201", many=True),
+            201: ok(TimeSlotSerializer, [SLOT], "Created", status="201", many=True),
             **errors(400, 401, 403, 409, examples={409: [OVERLAP]}),
         },
     ),

@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.users.models import Role, User
-from core.exceptions import ApplicationError, Conflict, InvalidInput
+from apps.users.services import user_acting_for
+from core.exceptions import Conflict, InvalidInput
 
 from .models import TimeSlot
 
@@ -37,23 +38,6 @@ def slot_starts_in_past(date: dt.date, start_time: dt.time) -> bool:
 
 def _fmt(start: dt.time, end: dt.time) -> str:
     return f"{start:%H:%M}-{end:%H:%M}"
-
-
-def _resolve_doctor(*, by: User, doctor: User | None) -> User:
-    """Doctors open slots for themselves; admins name the doctor."""
-    if by.role == Role.DOCTOR:
-        if doctor is not None and doctor.pk != by.pk:
-            raise InvalidInput("Doctors open slots for themselves only.", field="doctor")
-        return by
-    if by.role == Role.ADMIN:
-        if doctor is None:
-            raise InvalidInput("Name the doctor whose slot this is.", field="doctor")
-        if doctor.role != Role.DOCTOR or not doctor.is_active:
-            raise InvalidInput("No active doctor with this id.", field="doctor")
-        return doctor
-    raise ApplicationError(
-        "Only doctors and admins open time slots.", code="permission_denied", status_code=403
-    )
 
 
 @dataclass(frozen=True)
@@ -124,7 +108,7 @@ def _insert(doctor: User, date: dt.date, slots: list[SlotTimes]) -> list[TimeSlo
 def slot_create(
     *, by: User, date: dt.date, start_time: dt.time, end_time: dt.time, doctor: User | None = None
 ) -> TimeSlot:
-    doctor = _resolve_doctor(by=by, doctor=doctor)
+    doctor = user_acting_for(by=by, named=doctor, role=Role.DOCTOR, field="doctor", action="open slots")
     slots = _check_times(date, [SlotTimes(start_time, end_time)])
     return _insert(doctor, date, slots)[0]
 
@@ -182,7 +166,7 @@ def slot_bulk_create(
     doctor: User | None = None,
 ) -> list[TimeSlot]:
     """A day of slots at once: all or nothing; overlaps are refused with their times named."""
-    doctor = _resolve_doctor(by=by, doctor=doctor)
+    doctor = user_acting_for(by=by, named=doctor, role=Role.DOCTOR, field="doctor", action="open slots")
     plan = day_plan(start_time=start_time, end_time=end_time, slot_minutes=slot_minutes, breaks=breaks)
     slots = _check_times(date, plan)
     return _insert(doctor, date, slots)

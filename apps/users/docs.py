@@ -2,14 +2,13 @@
 
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
 
-from core.openapi import errors
+from core.openapi import errors, ok
 
 from .serializers import OwnProfileUpdateSerializer, UserSerializer
 
@@ -40,13 +39,6 @@ TokenPair = inline_serializer(
     name="TokenPair", fields={"access": serializers.CharField(), "refresh": serializers.CharField()}
 )
 TOKENS = {"access": "eyJhbGciOiJIUzI1NiIs...access", "refresh": "eyJhbGciOiJIUzI1NiIs...refresh"}
-
-
-def _response(example: dict, name: str, serializer=UserSerializer, status: str = "200"):
-    return OpenApiResponse(
-        serializer,
-        examples=[OpenApiExample(name, value=example, response_only=True, status_codes=[status])],
-    )
 
 
 register = extend_schema(
@@ -90,7 +82,7 @@ register = extend_schema(
         ),
     ],
     responses={
-        201: _response(PATIENT_EXAMPLE, "Patient registered", status="201"),
+        201: ok(UserSerializer, PATIENT_EXAMPLE, "Patient registered", status="201"),
         **errors(
             400,
             429,
@@ -119,7 +111,7 @@ login = extend_schema(
         )
     ],
     responses={
-        200: _response(TOKENS, "Tokens", serializer=TokenPair),
+        200: ok(TokenPair, TOKENS, "Tokens"),
         **errors(
             400,
             401,
@@ -138,7 +130,7 @@ refresh = extend_schema(
     "is blacklisted. Blacklisted or expired tokens and deactivated users answer 401.",
     examples=[OpenApiExample("Refresh", request_only=True, value={"refresh": TOKENS["refresh"]})],
     responses={
-        200: _response(TOKENS, "Rotated tokens", serializer=TokenPair),
+        200: ok(TokenPair, TOKENS, "Rotated tokens"),
         **errors(400, 401, examples={401: [("token_not_valid", "Token is blacklisted", None)]}),
     },
 )
@@ -150,7 +142,7 @@ logout = extend_schema(
     "(`JWT_ACCESS_LIFETIME_MINUTES`).",
     examples=[OpenApiExample("Logout", request_only=True, value={"refresh": TOKENS["refresh"]})],
     responses={
-        200: _response({}, "Logged out", serializer=inline_serializer("Empty", fields={})),
+        200: ok(inline_serializer("Empty", fields={}), {}, "Logged out"),
         **errors(400, 401),
     },
 )
@@ -159,7 +151,7 @@ me = extend_schema(
     tags=["auth"],
     summary="The signed-in user",
     description="Any signed-in user: the user with role and profile.",
-    responses={200: _response(PATIENT_EXAMPLE, "Patient"), **errors(401)},
+    responses={200: ok(UserSerializer, PATIENT_EXAMPLE, "Patient"), **errors(401)},
 )
 
 
@@ -176,7 +168,7 @@ def own_profile(role: str):
             tags=["profiles"],
             summary=f"The {role}'s own profile",
             description=f"{role.capitalize()}s only; other roles get 403.",
-            responses={200: _response(example, role.capitalize()), **errors(401, 403)},
+            responses={200: ok(UserSerializer, example, role.capitalize()), **errors(401, 403)},
         ),
         patch=extend_schema(
             tags=["profiles"],
@@ -187,7 +179,7 @@ def own_profile(role: str):
             ),
             request=OwnProfileUpdateSerializer,
             examples=[OpenApiExample("Change", request_only=True, value=patch_example)],
-            responses={200: _response(example, role.capitalize()), **errors(400, 401, 403)},
+            responses={200: ok(UserSerializer, example, role.capitalize()), **errors(400, 401, 403)},
         ),
     )
 
@@ -218,13 +210,16 @@ users = extend_schema_view(
                 },
             )
         ],
-        responses={201: _response(DOCTOR_EXAMPLE, "Doctor created", status="201"), **errors(400, 401, 403)},
+        responses={
+            201: ok(UserSerializer, DOCTOR_EXAMPLE, "Doctor created", status="201"),
+            **errors(400, 401, 403),
+        },
     ),
     retrieve=extend_schema(
         tags=["users"],
         summary="One user",
         description="Admins only.",
-        responses={200: _response(DOCTOR_EXAMPLE, "Doctor"), **errors(401, 403, 404)},
+        responses={200: ok(UserSerializer, DOCTOR_EXAMPLE, "Doctor"), **errors(401, 403, 404)},
     ),
     partial_update=extend_schema(
         tags=["users"],
@@ -237,7 +232,7 @@ users = extend_schema_view(
             OpenApiExample("Rename", request_only=True, value={"first_name": "Aziz", "experience_years": 13})
         ],
         responses={
-            200: _response(DOCTOR_EXAMPLE, "Doctor"),
+            200: ok(UserSerializer, DOCTOR_EXAMPLE, "Doctor"),
             **errors(
                 400,
                 401,

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from core.exceptions import InvalidInput
+from core.exceptions import ApplicationError, InvalidInput
 
 from .models import DoctorProfile, PatientProfile, Role, User
 from .signals import user_deactivated
@@ -20,6 +20,25 @@ _PROFILES = {
     Role.DOCTOR: (DoctorProfile, "doctor_profile"),
     Role.PATIENT: (PatientProfile, "patient_profile"),
 }
+
+
+def user_acting_for(*, by: User, named: User | None, role: str, field: str, action: str) -> User:
+    """Whom a request acts for: users of ``role`` act for themselves, admins name one.
+
+    Used by slot creation (doctors) and booking (patients); anyone else gets 403.
+    """
+    label = Role(role).label.lower()
+    if by.role == role:
+        if named is not None and named.pk != by.pk:
+            raise InvalidInput(f"{label.capitalize()}s {action} for themselves only.", field=field)
+        return by
+    if by.role == Role.ADMIN:
+        if named is None:
+            raise InvalidInput(f"Admins must name the {label}.", field=field)
+        if named.role != role or not named.is_active:
+            raise InvalidInput(f"No active {label} with this id.", field=field)
+        return named
+    raise ApplicationError(f"Only {label}s and admins {action}.", code="permission_denied", status_code=403)
 
 
 @transaction.atomic
