@@ -53,6 +53,11 @@ def error_example(
     )
 
 
+def field_error(field: str, message: str, code: str = "invalid") -> tuple:
+    """An error example about one input field, for ``errors(examples=...)``."""
+    return (code, message, {field: [message]})
+
+
 def errors(*statuses: int, examples: dict[int, list[tuple]] | None = None) -> dict:
     """``responses`` entries for the given error statuses, each with at least one example.
 

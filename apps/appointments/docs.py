@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
-from core.openapi import errors, ok
+from core.openapi import errors, field_error, ok
 
 from .serializers import AppointmentCreateSerializer, AppointmentSerializer, AppointmentStatusSerializer
 
@@ -17,15 +17,9 @@ APPOINTMENT = {
 
 
 PAGE = {"count": 1, "next": None, "previous": None, "results": [APPOINTMENT]}
-TAKEN = (
-    "slot_taken",
-    "This time slot is already booked.",
-    {"timeslot": ["This time slot is already booked."]},
-)
-TRANSITION = (
-    "invalid_transition",
-    "An appointment cannot go from cancelled to confirmed.",
-    {"status": ["An appointment cannot go from cancelled to confirmed."]},
+TAKEN = field_error("timeslot", "This time slot is already booked.", code="slot_taken")
+TRANSITION = field_error(
+    "status", "An appointment cannot go from cancelled to confirmed.", code="invalid_transition"
 )
 
 appointments = extend_schema_view(
@@ -64,13 +58,7 @@ appointments = extend_schema_view(
                 403,
                 409,
                 examples={
-                    400: [
-                        (
-                            "invalid",
-                            "This time slot has already started.",
-                            {"timeslot": ["This time slot has already started."]},
-                        )
-                    ],
+                    400: [field_error("timeslot", "This time slot has already started.")],
                     409: [TAKEN],
                 },
             ),
@@ -109,10 +97,10 @@ appointments = extend_schema_view(
                 409,
                 examples={
                     409: [
-                        (
-                            "invalid_transition",
+                        field_error(
+                            "status",
                             "An appointment cannot go from cancelled to cancelled.",
-                            {"status": ["An appointment cannot go from cancelled to cancelled."]},
+                            code="invalid_transition",
                         )
                     ]
                 },

@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
 )
 
 from apps.users.serializers import DoctorSerializer
-from core.openapi import errors, ok
+from core.openapi import errors, field_error, ok
 
 from .serializers import TimeSlotBulkCreateSerializer, TimeSlotCreateSerializer, TimeSlotSerializer
 
@@ -66,10 +66,8 @@ doctors = extend_schema_view(
     ),
 )
 
-OVERLAP = (
-    "slot_overlap",
-    "Overlaps the doctor's existing slots on 2026-12-01: 09:00-09:30.",
-    {"start_time": ["Overlaps the doctor's existing slots on 2026-12-01: 09:00-09:30."]},
+OVERLAP = field_error(
+    "start_time", "Overlaps the doctor's existing slots on 2026-12-01: 09:00-09:30.", code="slot_overlap"
 )
 
 timeslots = extend_schema_view(
@@ -109,16 +107,8 @@ timeslots = extend_schema_view(
                 409,
                 examples={
                     400: [
-                        (
-                            "invalid",
-                            "The end time must be after the start time.",
-                            {"end_time": ["The end time must be after the start time."]},
-                        ),
-                        (
-                            "invalid",
-                            "A time slot cannot start in the past.",
-                            {"start_time": ["A time slot cannot start in the past."]},
-                        ),
+                        field_error("end_time", "The end time must be after the start time."),
+                        field_error("start_time", "A time slot cannot start in the past."),
                     ],
                     409: [OVERLAP],
                 },

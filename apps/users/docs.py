@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from core.openapi import errors, ok
+from core.openapi import errors, field_error, ok
 
 from .serializers import OwnProfileUpdateSerializer, UserSerializer
 
@@ -257,15 +257,7 @@ users = extend_schema_view(
                 401,
                 403,
                 404,
-                examples={
-                    400: [
-                        (
-                            "invalid",
-                            "You cannot deactivate your own account.",
-                            {"is_active": ["You cannot deactivate your own account."]},
-                        )
-                    ]
-                },
+                examples={400: [field_error("is_active", "You cannot deactivate your own account.")]},
             ),
         },
     ),
