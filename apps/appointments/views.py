@@ -6,7 +6,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.users.permissions import IsAdmin, IsDoctor, IsOwner, IsPatient
+from apps.users.models import Role
+from apps.users.permissions import IsAdmin, IsOwner, has_role
 
 from . import docs, selectors, services
 from .filters import AppointmentFilter, MyAppointmentFilter
@@ -28,11 +29,11 @@ class AppointmentViewSet(
     # Who may call each action; visibility of objects is get_queryset's job.
     action_permissions = {
         "list": [IsAdmin],
-        "me": [IsDoctor | IsPatient | IsAdmin],
-        "create": [IsPatient | IsAdmin],
+        "me": [has_role(Role.DOCTOR, Role.PATIENT, Role.ADMIN)],
+        "create": [has_role(Role.PATIENT, Role.ADMIN)],
         "retrieve": [IsOwner],
-        "partial_update": [(IsDoctor | IsAdmin) & IsOwner],
-        "destroy": [(IsPatient | IsAdmin) & IsOwner],
+        "partial_update": [has_role(Role.DOCTOR, Role.ADMIN), IsOwner],
+        "destroy": [has_role(Role.PATIENT, Role.ADMIN), IsOwner],
     }
 
     def get_permissions(self):

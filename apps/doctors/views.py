@@ -8,7 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.users import selectors as user_selectors
-from apps.users.permissions import IsAdmin, IsDoctor, IsPatient
+from apps.users.models import Role
+from apps.users.permissions import has_role
 from apps.users.serializers import DoctorSerializer
 
 from . import docs, selectors, services
@@ -21,7 +22,7 @@ class DoctorViewSet(viewsets.ReadOnlyModelViewSet):
     """The directory patients (and admins) browse; ``id`` is the doctor's user id."""
 
     lookup_value_regex = r"[0-9]{1,18}"
-    permission_classes = [IsPatient | IsAdmin]
+    permission_classes = [has_role(Role.PATIENT, Role.ADMIN)]
     serializer_class = DoctorSerializer
     filterset_class = DoctorFilter
     filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, filters.SearchFilter]
@@ -54,7 +55,7 @@ class TimeSlotViewSet(
     """Doctors manage their own slots; admins every doctor's."""
 
     lookup_value_regex = r"[0-9]{1,18}"
-    permission_classes = [IsDoctor | IsAdmin]
+    permission_classes = [has_role(Role.DOCTOR, Role.ADMIN)]
     serializer_class = TimeSlotSerializer
     filterset_class = TimeSlotFilter
 

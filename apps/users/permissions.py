@@ -1,4 +1,7 @@
-"""Role and ownership checks: the only place they are written; every view uses these."""
+"""Role and ownership checks: the only place they are written; every view uses these.
+
+``IsAdmin``, ``IsDoctor``, ``IsPatient``, ``has_role(...)`` for several roles, ``IsOwner``.
+"""
 
 from rest_framework.permissions import BasePermission
 
@@ -6,27 +9,27 @@ from .models import Role
 
 
 class _HasRole(BasePermission):
-    role: str = ""
+    roles: frozenset[str] = frozenset()
     message = "Your role may not do this."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.role == self.role)
+        return bool(user and user.is_authenticated and user.role in self.roles)
 
 
-class IsAdmin(_HasRole):
-    role = Role.ADMIN
-    message = "Only admins may do this."
+def has_role(*roles: str) -> type[BasePermission]:
+    """A permission for any of ``roles`` whose 403 says who may (DRF's ``|`` loses messages)."""
+    labels = [f"{Role(role).label.lower()}s" for role in roles]
+    return type(
+        "Is" + "Or".join(Role(role).label for role in roles),
+        (_HasRole,),
+        {"roles": frozenset(roles), "message": f"Only {' and '.join(labels)} may do this."},
+    )
 
 
-class IsDoctor(_HasRole):
-    role = Role.DOCTOR
-    message = "Only doctors may do this."
-
-
-class IsPatient(_HasRole):
-    role = Role.PATIENT
-    message = "Only patients may do this."
+IsAdmin = has_role(Role.ADMIN)
+IsDoctor = has_role(Role.DOCTOR)
+IsPatient = has_role(Role.PATIENT)
 
 
 class IsOwner(BasePermission):

@@ -94,3 +94,9 @@ def test_permission_matrix(api, caller, method, path, target, body, expected):
     assert response.status_code == expected, response.content
     if expected >= 400:
         assert response.json()["error"]["message"]
+
+
+def test_a_refusal_says_which_roles_may(api, doctor):
+    response = api.as_user(doctor).get("/api/doctors/")
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == "Only patients and admins may do this."
