@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev env migrate superuser lint format db-stop clean
+.PHONY: run test e2e demo install install-dev env migrate superuser format db-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ run: install .env
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn core.wsgi:application --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
+# The API with demo data (manage.py generate_data) in its own embedded database `clinic_demo`.
+demo: install .env
+	EMBEDDED_PG_DATABASE=clinic_demo $(BIN)/python manage.py migrate --noinput
+	EMBEDDED_PG_DATABASE=clinic_demo $(BIN)/python manage.py generate_data --skip-if-exists
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	EMBEDDED_PG_DATABASE=clinic_demo $(BIN)/gunicorn core.wsgi:application --config gunicorn.conf.py --bind $(HOST):$(PORT)
+
 superuser: install .env
 	$(BIN)/python manage.py createsuperuser
 
@@ -48,6 +55,15 @@ test: install-dev .env
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# End-to-end: a live server on a fresh database, schemathesis as every role, and headless
+# Chromium on the docs pages (Debian's chromium, installed here when missing and possible).
+e2e: install-dev .env
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser check"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "Could not install chromium: the browser check will be skipped"; }
+	$(BIN)/pytest -c e2e/pytest.ini e2e
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -10,6 +10,8 @@ os.environ["SECURE_SSL_REDIRECT"] = "False"
 
 
 def pytest_configure(config):
+    if not config.pluginmanager.hasplugin("django"):  # e2e/ runs without Django in-process
+        return
     from django.conf import settings
 
     # Serve static files straight from the apps (no collectstatic, no manifest) in tests.

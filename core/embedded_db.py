@@ -17,7 +17,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / ".pgdata"
-DATABASE_NAME = "clinic"
+DEFAULT_DATABASE_NAME = "clinic"
 
 
 def _wheel():
@@ -80,13 +80,15 @@ def database_settings(data_dir: Path | None = None) -> dict:
     """Return Django ``DATABASES['default']`` for the embedded server, starting it when needed.
 
     The server listens on a Unix socket only, so nothing else on the machine can reach it.
+    ``EMBEDDED_PG_DATABASE`` names the database (created when missing; default ``clinic``).
     """
+    name = os.environ.get("EMBEDDED_PG_DATABASE") or DEFAULT_DATABASE_NAME
     server = start(data_dir)
-    _ensure_database(server, DATABASE_NAME)
+    _ensure_database(server, name)
     info = server.get_postmaster_info()
     return {
         "ENGINE": "django.db.backends.postgresql",
-        "NAME": DATABASE_NAME,
+        "NAME": name,
         "USER": "postgres",
         "PASSWORD": "",
         "HOST": str(info.socket_dir),

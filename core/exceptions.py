@@ -68,7 +68,7 @@ _CODES = {
 }
 
 
-def _body(code: str, message: str, fields: dict | None = None) -> dict:
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     error: dict = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
@@ -78,7 +78,7 @@ def _body(code: str, message: str, fields: dict | None = None) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         fields = {exc.field: [exc.message]} if exc.field else None
-        return Response(_body(exc.code, exc.message, fields), status=exc.status_code)
+        return Response(error_body(exc.code, exc.message, fields), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
@@ -97,12 +97,12 @@ def exception_handler(exc, context):
             fields = {k: v for k, v in detail.items() if k != "non_field_errors"}
             general = detail.get("non_field_errors")
             message = str(general[0]) if general else "Some fields are invalid."
-            response.data = _body(code, message, fields or None)
+            response.data = error_body(code, message, fields or None)
             if general and not fields:
                 response.data["error"]["fields"] = {"non_field_errors": general}
         else:
             items = detail if isinstance(detail, list) else [detail]
-            response.data = _body(code, str(items[0]) if items else "Invalid input.")
+            response.data = error_body(code, str(items[0]) if items else "Invalid input.")
     else:
         detail = getattr(exc, "detail", None)
         if isinstance(detail, exceptions.ErrorDetail) and detail.code and code == "error":
@@ -111,5 +111,5 @@ def exception_handler(exc, context):
             message = str(detail.get("detail", "")) or str(exc)
         else:
             message = str(detail) if detail is not None else str(exc)
-        response.data = _body(code, message)
+        response.data = error_body(code, message)
     return response

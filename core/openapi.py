@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+
+class WallClockTimeExtension(OpenApiSerializerFieldExtension):
+    """Times are the clinic's wall-clock times without an offset ("09:30" or "09:30:00"),
+    which OpenAPI's ``format: time`` (RFC 3339, offset required) does not describe."""
+
+    target_class = "rest_framework.fields.TimeField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "example": "09:30:00",
+        }
+
 
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -14,9 +30,10 @@ ErrorSerializer = inline_serializer(
                 "code": serializers.CharField(),
                 "message": serializers.CharField(),
                 "fields": serializers.DictField(
-                    child=serializers.ListField(child=serializers.CharField()),
+                    child=serializers.JSONField(),
                     required=False,
-                    help_text="Present when the error is about input fields: field name -> messages.",
+                    help_text="Present when the error is about input fields: field name -> list of "
+                    "messages (nested inputs such as `breaks` nest the same way, by index).",
                 ),
             },
         )
@@ -36,7 +53,7 @@ _DESCRIPTIONS = {
     400: "Invalid input; `fields` names each offending field.",
     401: "No, invalid or expired token, or a deactivated account.",
     403: "Signed in, but this role may not do this.",
-    404: "No such object, or it belongs to someone else.",
+    404: "No such object, or it belongs to someone else (on lists: no such page).",
     409: "Valid, but conflicts with the current state.",
     429: "Too many requests; retry later.",
 }
@@ -73,6 +90,11 @@ def errors(*statuses: int, examples: dict[int, list[tuple]] | None = None) -> di
             examples=[error_example(status, *case) for case in cases],
         )
     return result
+
+
+def list_errors() -> dict:
+    """The refusals of every paginated list: bad filter, no token, wrong role, no such page."""
+    return errors(400, 401, 403, 404, examples={404: [("not_found", "Invalid page.", None)]})
 
 
 def ok(serializer, example, name: str, *, status: str = "200", many: bool = False) -> OpenApiResponse:

@@ -1,9 +1,12 @@
 from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+
+from core.exceptions import error_body
 
 Health = inline_serializer(
     name="Health", fields={"status": serializers.CharField(), "database": serializers.CharField()}
@@ -44,3 +47,21 @@ def health(request):
     except DatabaseError:
         return Response({"status": "error", "database": "unavailable"}, status=503)
     return Response({"status": "ok", "database": "ok"})
+
+
+# Errors raised before a DRF view runs (no URL matched, a crash) answer in the API's JSON
+# format too, never Django's HTML pages.
+def bad_request(request, exception=None):
+    return JsonResponse(error_body("invalid", "Bad request."), status=400)
+
+
+def permission_denied(request, exception=None):
+    return JsonResponse(error_body("permission_denied", "You may not do this."), status=403)
+
+
+def not_found(request, exception=None):
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def server_error(request):
+    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)

@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
-from core.openapi import errors, field_error, ok
+from core.openapi import errors, field_error, list_errors, ok
 
 from .serializers import AppointmentCreateSerializer, AppointmentSerializer, AppointmentStatusSerializer
 
@@ -16,7 +16,6 @@ APPOINTMENT = {
 }
 
 
-PAGE = {"count": 1, "next": None, "previous": None, "results": [APPOINTMENT]}
 TAKEN = field_error("timeslot", "This time slot is already booked.", code="slot_taken")
 TRANSITION = field_error(
     "status", "An appointment cannot go from cancelled to confirmed.", code="invalid_transition"
@@ -28,14 +27,14 @@ appointments = extend_schema_view(
         summary="All appointments",
         description="Admins only. Filters: `?doctor=` and `?patient=` (user ids), `?status=`, "
         "`?date=` (the slot's date). Newest slot first.",
-        responses={200: ok(AppointmentSerializer, PAGE, "Appointments", many=True), **errors(400, 401, 403)},
+        responses={200: ok(AppointmentSerializer, APPOINTMENT, "Appointments", many=True), **list_errors()},
     ),
     me=extend_schema(
         tags=["appointments"],
         summary="My appointments",
         description="A doctor's or a patient's own appointments (admins: all). Filters: "
         "`?status=`, `?date=`.",
-        responses={200: ok(AppointmentSerializer, PAGE, "Mine", many=True), **errors(400, 401, 403)},
+        responses={200: ok(AppointmentSerializer, APPOINTMENT, "Mine", many=True), **list_errors()},
     ),
     create=extend_schema(
         tags=["appointments"],

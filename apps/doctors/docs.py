@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
 )
 
 from apps.users.serializers import DoctorSerializer
-from core.openapi import errors, field_error, ok
+from core.openapi import errors, field_error, list_errors, ok
 
 from .serializers import TimeSlotBulkCreateSerializer, TimeSlotCreateSerializer, TimeSlotSerializer
 
@@ -32,10 +32,6 @@ SLOT = {
 }
 
 
-def _page(item: dict) -> dict:
-    return {"count": 1, "next": None, "previous": None, "results": [item]}
-
-
 DATE = OpenApiParameter("date", OpenApiTypes.DATE, description="Only slots on this date (YYYY-MM-DD).")
 
 doctors = extend_schema_view(
@@ -45,7 +41,7 @@ doctors = extend_schema_view(
         description="Patients and admins (doctors get 403). Active doctors only. `?search=` "
         "matches first name, last name, username and specialization; `?specialization=` "
         "matches it exactly (case-insensitive).",
-        responses={200: ok(DoctorSerializer, _page(DOCTOR), "Doctors", many=True), **errors(400, 401, 403)},
+        responses={200: ok(DoctorSerializer, DOCTOR, "Doctors", many=True), **list_errors()},
     ),
     retrieve=extend_schema(
         tags=["doctors"],
@@ -60,7 +56,7 @@ doctors = extend_schema_view(
         "time zone), ordered by date and time. `?date=` narrows to one day.",
         parameters=[DATE],
         responses={
-            200: ok(TimeSlotSerializer, _page(SLOT), "Free slots", many=True),
+            200: ok(TimeSlotSerializer, SLOT, "Free slots", many=True),
             **errors(400, 401, 403, 404),
         },
     ),
@@ -76,7 +72,7 @@ timeslots = extend_schema_view(
         summary="List time slots",
         description="Doctors see their own slots, admins everyone's. Filters: `?date=`, "
         "`?date_from=`, `?date_to=`, `?is_available=`, `?doctor=` (user id).",
-        responses={200: ok(TimeSlotSerializer, _page(SLOT), "Slots", many=True), **errors(400, 401, 403)},
+        responses={200: ok(TimeSlotSerializer, SLOT, "Slots", many=True), **list_errors()},
     ),
     retrieve=extend_schema(
         tags=["timeslots"],

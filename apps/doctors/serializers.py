@@ -7,7 +7,7 @@ from .services import MAX_SLOT_MINUTES, MIN_SLOT_MINUTES
 
 
 class TimeSlotSerializer(serializers.ModelSerializer):
-    """A slot as shown everywhere: ``doctor`` is the doctor's user id."""
+    """A slot as shown everywhere: `doctor` is the doctor's user id."""
 
     class Meta:
         model = TimeSlot

@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from core.openapi import errors, field_error, ok
+from core.openapi import errors, field_error, list_errors, ok
 
 from .serializers import OwnProfileUpdateSerializer, UserSerializer
 
@@ -190,7 +190,7 @@ users = extend_schema_view(
         summary="List users",
         description="Admins only. Filter with `?role=` and `?is_active=`; `?search=` matches "
         "username, first and last name, email.",
-        responses={200: UserSerializer(many=True), **errors(400, 401, 403)},
+        responses={200: ok(UserSerializer, DOCTOR_EXAMPLE, "Users", many=True), **list_errors()},
     ),
     create=extend_schema(
         tags=["users"],

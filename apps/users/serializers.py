@@ -29,6 +29,8 @@ class UserSerializer(serializers.ModelSerializer):
     """A user as every endpoint shows it: the role and, for doctors and patients, the profile."""
 
     profile = serializers.SerializerMethodField()
+    # Shown as stored: empty when the user gave none (so not format "email").
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = User

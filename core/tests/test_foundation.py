@@ -165,3 +165,12 @@ def test_admin_site_lets_admins_in(client, admin):
         "/admin/appointments/appointment/",
     ]:
         assert client.get(page).status_code == 200, page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/users/%C2%84/", "/api/nothing-here/", "/favicon.ico"])
+def test_unknown_urls_answer_404_in_the_api_json_format(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found."}}

@@ -1,0 +1,173 @@
+"""Fill the database with a clinic's worth of data, fast (bulk inserts), for demos and benchmarks.
+
+    manage.py generate_data --doctors 100 --patients 2000 --days 125 --booked 0.3   # 200k slots
+
+Users are named ``<prefix>-admin``, ``<prefix>-doctor-<n>``, ``<prefix>-patient-<n>`` and share
+``--password``. Slots start tomorrow, ``--slots-per-day`` of ``--slot-minutes`` from 08:00;
+``--booked`` of them get an appointment (pending or confirmed), with ``is_available`` in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.appointments.models import Appointment, Status
+from apps.doctors.models import TimeSlot
+from apps.users.models import DoctorProfile, Gender, PatientProfile, Role, User
+
+SPECIALIZATIONS = [
+    "Cardiology",
+    "Dermatology",
+    "Neurology",
+    "Pediatrics",
+    "Orthopedics",
+    "Ophthalmology",
+    "Gynecology",
+    "Urology",
+    "Psychiatry",
+    "Endocrinology",
+]
+FIRST_NAMES = [
+    "Aziz",
+    "Malika",
+    "Jasur",
+    "Dilnoza",
+    "Bobur",
+    "Nodira",
+    "Sardor",
+    "Gulnora",
+    "Timur",
+    "Zarina",
+]
+LAST_NAMES = ["Karimov", "Tosheva", "Rahimov", "Aliyeva", "Yusupov", "Nazarova", "Saidov", "Ergasheva"]
+BATCH = 5000
+
+
+class Command(BaseCommand):
+    help = "Generate doctors, patients, time slots and appointments with bulk inserts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--doctors", type=int, default=10)
+        parser.add_argument("--patients", type=int, default=50)
+        parser.add_argument("--days", type=int, default=14, help="days of slots, starting tomorrow")
+        parser.add_argument("--slots-per-day", type=int, default=16)
+        parser.add_argument("--slot-minutes", type=int, default=30)
+        parser.add_argument("--booked", type=float, default=0.3, help="share of slots booked (0-1)")
+        parser.add_argument("--password", default="Demo-passw0rd")
+        parser.add_argument("--prefix", default="demo")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--skip-if-exists", action="store_true", help="do nothing when <prefix>-* users exist"
+        )
+
+    def handle(self, *args, **o):
+        if not 0 <= o["booked"] <= 1:
+            raise CommandError("--booked is a share between 0 and 1.")
+        if o["slots_per_day"] * o["slot_minutes"] > 16 * 60:
+            raise CommandError("The day's slots must fit between 08:00 and midnight.")
+        if o["booked"] and not o["patients"]:
+            raise CommandError("Booking needs at least one patient.")
+        prefix = o["prefix"]
+        if User.objects.filter(username__startswith=f"{prefix}-").exists():
+            if o["skip_if_exists"]:
+                self.stdout.write(f"Users named {prefix}-* exist already; nothing generated.")
+                return
+            raise CommandError(f"Users named {prefix}-* exist already; choose another --prefix.")
+        rng = random.Random(o["seed"])
+        started = time.monotonic()
+        with transaction.atomic():
+            admin, doctors, patients = self._users(o, rng)
+            slots = self._slots(o, doctors, rng)
+            appointments = self._appointments(o, slots, patients, rng)
+        self.stdout.write(
+            f"Created 1 admin, {len(doctors)} doctors, {len(patients)} patients, {len(slots)} slots, "
+            f"{appointments} appointments in {time.monotonic() - started:.1f}s. "
+            f"Log in as {admin.username} / {prefix}-doctor-1 / {prefix}-patient-1 with the password "
+            f"'{o['password']}'."
+        )
+
+    def _users(self, o, rng):
+        prefix, password = o["prefix"], make_password(o["password"])  # hashed once, shared
+
+        def person(username, role, **extra):
+            return User(
+                username=username,
+                role=role,
+                password=password,
+                first_name=rng.choice(FIRST_NAMES),
+                last_name=rng.choice(LAST_NAMES),
+                **extra,
+            )
+
+        admin = person(f"{prefix}-admin", Role.ADMIN, is_staff=True, is_superuser=True)
+        doctors = [person(f"{prefix}-doctor-{i}", Role.DOCTOR) for i in range(1, o["doctors"] + 1)]
+        patients = [person(f"{prefix}-patient-{i}", Role.PATIENT) for i in range(1, o["patients"] + 1)]
+        User.objects.bulk_create([admin, *doctors, *patients], batch_size=BATCH)
+        DoctorProfile.objects.bulk_create(
+            [
+                DoctorProfile(
+                    user=d,
+                    specialization=rng.choice(SPECIALIZATIONS),
+                    experience_years=rng.randint(0, 40),
+                    gender=rng.choice(Gender.values),
+                )
+                for d in doctors
+            ],
+            batch_size=BATCH,
+        )
+        PatientProfile.objects.bulk_create(
+            [
+                PatientProfile(
+                    user=p,
+                    phone=f"+99890{i:07d}",
+                    gender=rng.choice(Gender.values),
+                    date_of_birth=dt.date(1950, 1, 1) + dt.timedelta(days=rng.randint(0, 25000)),
+                )
+                for i, p in enumerate(patients)
+            ],
+            batch_size=BATCH,
+        )
+        return admin, doctors, patients
+
+    def _slots(self, o, doctors, rng):
+        first_day = timezone.localdate() + dt.timedelta(days=1)
+        length = dt.timedelta(minutes=o["slot_minutes"])
+        day_start = dt.datetime.combine(first_day, dt.time(8))
+        times = [
+            ((day_start + i * length).time(), (day_start + (i + 1) * length).time())
+            for i in range(o["slots_per_day"])
+        ]
+        slots = [
+            TimeSlot(
+                doctor=doctor,
+                date=first_day + dt.timedelta(days=day),
+                start_time=start,
+                end_time=end,
+                is_available=rng.random() >= o["booked"],
+            )
+            for doctor in doctors
+            for day in range(o["days"])
+            for start, end in times
+        ]
+        return TimeSlot.objects.bulk_create(slots, batch_size=BATCH)
+
+    def _appointments(self, o, slots, patients, rng):
+        booked = [
+            Appointment(
+                doctor_id=slot.doctor_id,
+                patient=rng.choice(patients),
+                timeslot=slot,
+                status=rng.choice((Status.PENDING, Status.CONFIRMED)),
+            )
+            for slot in slots
+            if not slot.is_available
+        ]
+        Appointment.objects.bulk_create(booked, batch_size=BATCH)
+        return len(booked)

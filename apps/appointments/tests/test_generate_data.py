@@ -1,0 +1,29 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from apps.appointments.models import ACTIVE_STATUSES, Appointment
+from apps.doctors.models import TimeSlot
+from apps.users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generator_makes_consistent_data_that_passes_every_guard():
+    call_command(
+        "generate_data", "--doctors", "3", "--patients", "4", "--days", "2", "--booked", "0.5", verbosity=0
+    )
+    assert User.objects.filter(username__startswith="demo-doctor-", doctor_profile__isnull=False).count() == 3
+    assert TimeSlot.objects.count() == 3 * 2 * 16
+    booked = TimeSlot.objects.filter(is_available=False).count()
+    assert booked == Appointment.objects.filter(status__in=ACTIVE_STATUSES).count()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred availability trigger
+
+
+def test_generator_refuses_to_write_twice_unless_told_to_skip():
+    call_command("generate_data", "--doctors", "1", "--patients", "1", "--days", "1", verbosity=0)
+    with pytest.raises(CommandError):
+        call_command("generate_data", "--doctors", "1", "--patients", "1", "--days", "1", verbosity=0)
+    call_command("generate_data", "--skip-if-exists", verbosity=0)
+    assert User.objects.filter(username__startswith="demo-doctor-").count() == 1
