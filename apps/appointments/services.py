@@ -7,8 +7,6 @@ appointment, always in that order, so concurrent requests queue instead of deadl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db import IntegrityError, transaction
 
 from apps.doctors.models import TimeSlot
@@ -51,8 +49,8 @@ def appointment_book(*, by: User, timeslot_id: int, patient: User | None = None)
         raise _slot_taken()
     appointment = Appointment(doctor=slot.doctor, patient=patient, timeslot=slot)
     try:
-        with transaction.atomic():
-            appointment.save()
+        # No savepoint: on an IntegrityError nothing else runs and the whole transaction rolls back.
+        appointment.save(force_insert=True)
     except IntegrityError as exc:  # the partial unique index, should the lock ever be bypassed
         if "appointment_one_active_per_slot" in str(exc):
             raise _slot_taken() from exc
@@ -62,12 +60,18 @@ def appointment_book(*, by: User, timeslot_id: int, patient: User | None = None)
     return appointment
 
 
-def _lock(appointment_id: int) -> Appointment:
-    """Lock the appointment's slot, then the appointment (the order every service uses)."""
-    slot_id = Appointment.objects.values_list("timeslot_id", flat=True).get(pk=appointment_id)
-    slot = TimeSlot.objects.select_for_update().get(pk=slot_id)
-    appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
-    appointment.timeslot = slot
+def _lock(appointment: Appointment, *, with_slot: bool) -> Appointment:
+    """Lock the appointment's slot (when the change touches it), then the appointment: the
+    order every service uses. Refreshes the status decided on, keeping the loaded relations.
+
+    A slot, doctor and patient never change (trigger ``appointment_status_transition``), so
+    ``timeslot_id`` needs no re-reading.
+    """
+    if with_slot:
+        appointment.timeslot = TimeSlot.objects.select_for_update().get(pk=appointment.timeslot_id)
+    appointment.status = (
+        Appointment.objects.select_for_update().values_list("status", flat=True).get(pk=appointment.pk)
+    )
     return appointment
 
 
@@ -99,7 +103,7 @@ def _cancel_locked(appointment: Appointment) -> Appointment:
 @transaction.atomic
 def appointment_set_status(*, appointment: Appointment, by: User, status: str) -> Appointment:
     """Move an appointment along rule 6; cancelling frees its slot in the same transaction."""
-    locked = _lock(appointment.pk)
+    locked = _lock(appointment, with_slot=status == Status.CANCELLED)
     _check_transition(locked, by=by, status=status)
     if status == Status.CANCELLED:
         return _cancel_locked(locked)
@@ -117,14 +121,15 @@ def appointment_cancel(*, appointment: Appointment, by: User) -> Appointment:
 def appointments_cancel_future_of(*, user: User) -> int:
     """Cancel a deactivated user's future active appointments and free their slots."""
     owner = {"doctor": user} if user.role == Role.DOCTOR else {"patient": user}
-    ids: Iterable[int] = (
+    appointments = list(
         Appointment.objects.filter(status__in=ACTIVE_STATUSES, **owner)
         .filter(future_q("timeslot__"))
         .order_by("timeslot_id")
-        .values_list("id", flat=True)
     )
-    count = 0
-    for appointment_id in list(ids):
-        _cancel_locked(_lock(appointment_id))
-        count += 1
-    return count
+    cancelled = 0
+    for appointment in appointments:
+        locked = _lock(appointment, with_slot=True)
+        if locked.status in ACTIVE_STATUSES:  # a concurrent cancel may have come first
+            _cancel_locked(locked)
+            cancelled += 1
+    return cancelled

@@ -68,13 +68,8 @@ class AppointmentViewSet(
         appointment = services.appointment_set_status(
             appointment=appointment, by=request.user, status=serializer.validated_data["status"]
         )
-        return Response(self._show(appointment))
+        return Response(AppointmentSerializer(appointment).data)
 
     def destroy(self, request, pk=None):
         appointment = services.appointment_cancel(appointment=self.get_object(), by=request.user)
-        return Response(self._show(appointment))
-
-    def _show(self, appointment):
-        return AppointmentSerializer(
-            selectors.appointment_list_for(self.request.user).get(pk=appointment.pk)
-        ).data
+        return Response(AppointmentSerializer(appointment).data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -39,9 +39,11 @@ class DoctorViewSet(viewsets.ReadOnlyModelViewSet):
         filter_backends=viewsets.ReadOnlyModelViewSet.filter_backends,
     )
     def timeslots(self, request, pk=None):
-        doctor = get_object_or_404(user_selectors.doctor_list(), pk=pk)
-        queryset = self.filter_queryset(selectors.free_slots_of(doctor))
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(self.filter_queryset(selectors.free_slots_of(pk)))
+        # The doctor is checked in the slot query itself; only an empty page needs to tell
+        # "no free slots" from "no such doctor" (one query saved on every call).
+        if not page and not user_selectors.doctor_list().filter(pk=pk).exists():
+            raise Http404
         return self.get_paginated_response(TimeSlotSerializer(page, many=True).data)
 
 

@@ -221,3 +221,21 @@ def test_appointment_lists_run_constant_queries(api, admin, doctor, django_asser
     with django_assert_max_num_queries(3):  # user, count, page with slot/doctor/patient joined
         response = client.get(path)
     assert response.json()["count"] == 60
+
+
+def test_writes_stay_within_their_query_budget(api, patient, doctor, django_assert_max_num_queries):
+    """Auth, lock, write, and nothing else: the wasted re-reads found by profiling stay gone."""
+    slot = TimeSlotFactory(doctor=doctor)
+    client = api.as_user(patient)
+    # user, savepoint, slot lock, insert, slot update, release
+    with django_assert_max_num_queries(6):
+        booked = client.post("/api/appointments/", {"timeslot": slot.id}).json()
+    url = f"/api/appointments/{booked['id']}/"
+    client = api.as_user(doctor)
+    # user, appointment (with its people and slot), savepoint, lock, update, release
+    with django_assert_max_num_queries(6):
+        assert client.patch(url, {"status": "confirmed"}).status_code == 200
+    client = api.as_user(patient)
+    # user, appointment, savepoint, slot lock, lock, update, slot update, release
+    with django_assert_max_num_queries(8):
+        assert client.delete(url).status_code == 200

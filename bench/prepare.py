@@ -1,0 +1,121 @@
+"""Write the request lists the benchmark replays, from the data generate_data made.
+
+Run inside the bench environment (``python -m bench.prepare OUTDIR``): it reads the database
+with the ORM and mints access tokens for the users whose requests it lists.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import uuid
+from pathlib import Path
+
+import django
+
+django.setup()
+
+from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
+
+from apps.appointments import selectors as appointment_selectors  # noqa: E402
+from apps.appointments.models import Appointment, Status  # noqa: E402
+from apps.doctors import selectors as slot_selectors  # noqa: E402
+from apps.doctors.models import TimeSlot  # noqa: E402
+from apps.users.models import Role, User  # noqa: E402
+from bench.reference.models import Item  # noqa: E402
+
+rng = random.Random(7)
+_tokens: dict[int, str] = {}
+
+
+def token(user_id: int) -> str:
+    if user_id not in _tokens:
+        _tokens[user_id] = str(AccessToken.for_user(User(pk=user_id)))
+    return _tokens[user_id]
+
+
+def line(method: str, path: str, user_id: int, body: dict | None = None) -> str:
+    return f"{method}\t{path}\t{token(user_id)}\t{json.dumps(body) if body else ''}"
+
+
+def write(out: Path, name: str, lines: list[str]) -> None:
+    (out / f"{name}.tsv").write_text("\n".join(lines) + "\n")
+
+
+def main(out: Path, per_write: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    patients = list(User.objects.filter(role=Role.PATIENT).values_list("id", flat=True))
+    doctors = list(User.objects.filter(role=Role.DOCTOR).values_list("id", flat=True))
+    dates = sorted({str(d) for d in TimeSlot.objects.values_list("date", flat=True).distinct()[:30]})
+    specializations = ["cardio", "neuro", "Karimov", "derm", "Aliyeva", "pedia"]
+
+    write(
+        out,
+        "search_doctors",
+        [
+            line("GET", f"/api/doctors/?search={rng.choice(specializations)}", rng.choice(patients))
+            for _ in range(2000)
+        ],
+    )
+    write(
+        out,
+        "free_slots",
+        [
+            line(
+                "GET",
+                f"/api/doctors/{rng.choice(doctors)}/timeslots/?date={rng.choice(dates)}",
+                rng.choice(patients),
+            )
+            for _ in range(2000)
+        ],
+    )
+    with_appointments = list(Appointment.objects.values_list("patient_id", flat=True).distinct()[:2000])
+    write(
+        out,
+        "my_appointments",
+        [line("GET", "/api/appointments/me/", rng.choice(with_appointments)) for _ in range(2000)],
+    )
+    free = list(TimeSlot.objects.filter(is_available=True).values_list("id", flat=True)[:per_write])
+    rng.shuffle(free)
+    write(
+        out,
+        "booking",
+        [line("POST", "/api/appointments/", rng.choice(patients), {"timeslot": slot}) for slot in free],
+    )
+    pending = list(
+        Appointment.objects.filter(status=Status.PENDING).values_list("id", "doctor_id")[:per_write]
+    )
+    write(
+        out,
+        "confirm",
+        [line("PATCH", f"/api/appointments/{a}/", doctor, {"status": "confirmed"}) for a, doctor in pending],
+    )
+    confirmed = list(
+        Appointment.objects.filter(status=Status.CONFIRMED).values_list("id", "patient_id")[:per_write]
+    )
+    write(out, "cancel", [line("DELETE", f"/api/appointments/{a}/", patient) for a, patient in confirmed])
+
+    Item.objects.bulk_create([Item(name=f"item-{i}") for i in range(40)], ignore_conflicts=True)
+    write(out, "reference_list", [line("GET", "/bench/reference/items/", p) for p in patients[:2000]])
+    write(
+        out,
+        "reference_insert",
+        [
+            line("POST", "/bench/reference/items/create/", rng.choice(patients), {"name": uuid.uuid4().hex})
+            for _ in range(per_write)
+        ],
+    )
+
+    # How the two list queries run on this data: each must use an index.
+    doctor = User.objects.get(pk=doctors[0])
+    patient = User.objects.get(pk=with_appointments[0])
+    plans = {
+        "free_slots": slot_selectors.free_slots_of(doctor.pk).filter(date=dates[0])[:20].explain(),
+        "my_appointments": appointment_selectors.appointment_list_for(patient)[:20].explain(),
+    }
+    (out / "plans.json").write_text(json.dumps(plans, indent=2))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 30000)
