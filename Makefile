@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test e2e demo install install-dev env migrate superuser format db-stop clean
+.PHONY: run test e2e bench profile demo install install-dev env migrate superuser format db-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,15 @@ e2e: install-dev .env
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "Could not install chromium: the browser check will be skipped"; }
 	$(BIN)/pytest -c e2e/pytest.ini e2e
+
+# Throughput and latency against the framework's own ceiling (bench/README.md). Installs
+# Debian's wrk when missing. Takes about five minutes; results in bench/results/.
+bench: install-dev .env
+	$(BIN)/python -m bench.run
+
+# Where a booking request spends its time (pyinstrument call tree in bench/results/).
+profile: install-dev .env
+	$(BIN)/python -m bench.profile
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -179,7 +179,8 @@ def main() -> None:
                 )
                 try:
                     with live.gunicorn(env) as url:
-                        short = {**load, "duration": max(3, args.duration // 2)}
+                        # Low concurrency: the scale curve is about a request's own time, not queueing.
+                        short = {"threads": 1, "connections": 2, "duration": max(3, args.duration // 2)}
                         wrk(url, work / "free_slots.tsv", **{**short, "duration": 2})
                         scale[slots] = {
                             name: wrk(url, work / f"{name}.tsv", **short)

@@ -7,6 +7,7 @@ Used by ``e2e/`` and ``bench/``; nothing in the product imports it.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -116,3 +117,25 @@ def gunicorn(env: dict[str, str], port: int | None = None) -> Iterator[str]:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
+
+
+def access_tokens(env: dict[str, str], usernames: list[str]) -> dict[str, str]:
+    """Access tokens minted directly (no login request, so no login throttle), by username."""
+    code = (
+        "import json, sys, django; django.setup();"
+        "from apps.users.models import User;"
+        "from rest_framework_simplejwt.tokens import AccessToken;"
+        "names = json.loads(sys.argv[1]);"
+        "print(json.dumps({u.username: str(AccessToken.for_user(u)) "
+        "for u in User.objects.filter(username__in=names)}))"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "core.settings", **env}
+    result = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(usernames)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -8,10 +8,17 @@ from apps.users.models import Role, User
 
 from .models import Appointment
 
+# What AppointmentSerializer shows of the people involved; loading whole user rows (password
+# hashes included) for every listed appointment cost a third of the list's time.
+PERSON_FIELDS = ("id", "username", "first_name", "last_name", "role", "is_active")
+
 
 def _with_relations() -> QuerySet[Appointment]:
-    return Appointment.objects.select_related("timeslot", "doctor", "patient").order_by(
-        "-timeslot__date", "-timeslot__start_time", "-id"
+    people = [f"{who}__{field}" for who in ("doctor", "patient") for field in PERSON_FIELDS]
+    return (
+        Appointment.objects.select_related("timeslot", "doctor", "patient")
+        .only("id", "status", "created_at", "updated_at", "doctor_id", "patient_id", "timeslot", *people)
+        .order_by("-timeslot__date", "-timeslot__start_time", "-id")
     )
 
 

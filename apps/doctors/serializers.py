@@ -2,17 +2,19 @@ from rest_framework import serializers
 
 from apps.users.models import Role, User
 
-from .models import TimeSlot
 from .services import MAX_SLOT_MINUTES, MIN_SLOT_MINUTES
 
 
-class TimeSlotSerializer(serializers.ModelSerializer):
+# Fields declared, not derived from the model on every response (bench/README.md).
+class TimeSlotSerializer(serializers.Serializer):
     """A slot as shown everywhere: `doctor` is the doctor's user id."""
 
-    class Meta:
-        model = TimeSlot
-        fields = ["id", "doctor", "date", "start_time", "end_time", "is_available"]
-        read_only_fields = fields
+    id = serializers.IntegerField(read_only=True)
+    doctor = serializers.IntegerField(source="doctor_id", read_only=True)
+    date = serializers.DateField(read_only=True)
+    start_time = serializers.TimeField(read_only=True)
+    end_time = serializers.TimeField(read_only=True)
+    is_available = serializers.BooleanField(read_only=True)
 
 
 def _doctor_field():

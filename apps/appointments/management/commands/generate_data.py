@@ -15,7 +15,7 @@ import time
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.appointments.models import Appointment, Status
@@ -86,6 +86,9 @@ class Command(BaseCommand):
             admin, doctors, patients = self._users(o, rng)
             slots = self._slots(o, doctors, rng)
             appointments = self._appointments(o, slots, patients, rng)
+        with connection.cursor() as cursor:  # fresh statistics, or the planner guesses from none
+            for model in (User, DoctorProfile, PatientProfile, TimeSlot, Appointment):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         self.stdout.write(
             f"Created 1 admin, {len(doctors)} doctors, {len(patients)} patients, {len(slots)} slots, "
             f"{appointments} appointments in {time.monotonic() - started:.1f}s. "
