@@ -53,7 +53,9 @@ def clinic():
     env, drop = live.fresh_database(env, "two")
     try:
         live.manage(env, "migrate", "--noinput", "--verbosity", "0")
-        live.manage(env, *["generate_data", "--prefix", "two", "--doctors", "1", "--patients", "50", "--booked", "0"])
+        live.manage(
+            env, *["generate_data", "--prefix", "two", "--doctors", "1", "--patients", "50", "--booked", "0"]
+        )
         yield env
     finally:
         drop()
