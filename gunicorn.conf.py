@@ -2,12 +2,21 @@
 
 import multiprocessing
 import os
+from pathlib import Path
+
+import environ
+
+# The same .env as the app's settings (variables already in the environment win).
+if (Path(__file__).parent / ".env").exists():
+    environ.Env.read_env(Path(__file__).parent / ".env")
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+workers = int(os.environ.get("GUNICORN_WORKERS") or multiprocessing.cpu_count() * 2)
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+# Two threads per worker measured best on 2 cores (bench/README.md): more threads only
+# contend for the GIL, one cannot overlap a worker's database waits.
+threads = int(os.environ.get("GUNICORN_THREADS") or 2)
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
 graceful_timeout = 20
 keepalive = 5
 # "-" logs requests to stdout; set GUNICORN_ACCESSLOG= (empty) to turn request logs off.

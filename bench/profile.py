@@ -1,8 +1,14 @@
-"""``python -m bench.profile``: where a booking request spends its time.
+"""``make profile`` (``python -m bench.profile``): where a booking request spends its time.
 
-Makes a fresh database with a small clinic, then books 400 free slots one after another
-through Django's full request path (middleware, JWT auth, DRF, service, serializer) under
-pyinstrument, and writes the call tree to bench/results/profile-booking.txt.
+Makes a fresh database with a small clinic, then, in one process, through Django's full
+request path (middleware, JWT auth, DRF, service, serializer):
+
+1. times 50 bookings and 50 reference inserts without a profiler (ms per request);
+2. books 350 more under pyinstrument and writes the call tree to
+   bench/results/profile-booking.txt (``--cprofile`` prints cProfile's table instead).
+
+``PROFILE_EXTRA=script.py`` runs a script of your own against the same database afterwards
+(how the per-statement figures in bench/README.md were taken).
 """
 
 from __future__ import annotations
@@ -10,12 +16,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tools import live
 
 RESULTS = Path(__file__).resolve().parent / "results"
-REQUESTS = 400
+WARM, TIMED, PROFILED = 50, 50, 350
 
 
 def inner() -> None:
@@ -32,35 +39,38 @@ def inner() -> None:
     patient = User.objects.get(username="prof-patient-1")
     client = APIClient(SERVER_NAME="127.0.0.1")
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(patient)}")
-    free = list(TimeSlot.objects.filter(is_available=True).values_list("id", flat=True)[: REQUESTS + 50])
-    for slot in free[:50]:  # warm up: imports, connection, caches
-        client.post("/api/appointments/", {"timeslot": slot}, format="json")
-    import time
+    free = iter(
+        TimeSlot.objects.filter(is_available=True).values_list("id", flat=True)[: WARM + TIMED + PROFILED]
+    )
 
+    def book() -> None:
+        response = client.post("/api/appointments/", {"timeslot": next(free)}, format="json")
+        assert response.status_code == 201, response.content
+
+    for _ in range(WARM):  # imports, connection, caches
+        book()
     started = time.perf_counter()
-    for slot in free[50:100]:
-        client.post("/api/appointments/", {"timeslot": slot}, format="json")
-    print(f"unprofiled: {(time.perf_counter() - started) / 50 * 1000:.2f} ms per booking")
+    for _ in range(TIMED):
+        book()
+    print(f"unprofiled: {(time.perf_counter() - started) / TIMED * 1000:.2f} ms per booking")
     started = time.perf_counter()
-    for i in range(50):
+    for i in range(TIMED):
         client.post("/bench/reference/items/create/", {"name": f"profile-{i}"}, format="json")
-    print(f"unprofiled: {(time.perf_counter() - started) / 50 * 1000:.2f} ms per reference insert")
+    print(f"unprofiled: {(time.perf_counter() - started) / TIMED * 1000:.2f} ms per reference insert")
+
     if "--cprofile" in sys.argv:
         import cProfile
         import pstats
 
         with cProfile.Profile() as cprofile:
-            for slot in free[100:200]:
-                client.post("/api/appointments/", {"timeslot": slot}, format="json")
-        pstats.Stats(cprofile).sort_stats(
-            sys.argv[-1] if sys.argv[-1] in ("tottime", "cumulative") else "tottime"
-        ).print_stats(45)
+            for _ in range(PROFILED):
+                book()
+        pstats.Stats(cprofile).sort_stats("cumulative").print_stats(45)
         return
     profiler = Profiler(interval=0.001)
     with profiler:
-        for slot in free[100:]:
-            response = client.post("/api/appointments/", {"timeslot": slot}, format="json")
-            assert response.status_code == 201, response.content
+        for _ in range(PROFILED):
+            book()
     RESULTS.mkdir(exist_ok=True)
     text = profiler.output_text(unicode=False, color=False, show_all=False)
     (RESULTS / "profile-booking.txt").write_text(text)
@@ -72,25 +82,11 @@ def main() -> None:
     env, drop = live.fresh_database(env, "profile")
     try:
         live.manage(env, "migrate", "--noinput", "--verbosity", "0")
-        live.manage(
-            env,
-            "generate_data",
-            "--prefix",
-            "prof",
-            "--doctors",
-            "20",
-            "--patients",
-            "10",
-            "--booked",
-            os.environ.get("PROFILE_BOOKED", "0"),
-        )
-        subprocess.run(
-            [sys.executable, "-m", "bench.profile", "--inner", *sys.argv[1:]],
-            cwd=live.ROOT,
-            env=env,
-            check=True,
-        )
-        if os.environ.get("PROFILE_EXTRA"):  # a script of your own, run against the same data
+        booked = os.environ.get("PROFILE_BOOKED", "0")
+        live.manage(env, *"generate_data --prefix prof --doctors 20 --patients 10 --booked".split(), booked)
+        command = [sys.executable, "-m", "bench.profile", "--inner", *sys.argv[1:]]
+        subprocess.run(command, cwd=live.ROOT, env=env, check=True)
+        if os.environ.get("PROFILE_EXTRA"):
             subprocess.run([sys.executable, os.environ["PROFILE_EXTRA"]], cwd=live.ROOT, env=env, check=True)
     finally:
         drop()

@@ -15,12 +15,14 @@ targets speak of. See bench/README.md for what the numbers mean and what was fou
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,6 +77,95 @@ def wrk(url: str, data: Path, *, duration: int, threads: int, connections: int) 
     return figures
 
 
+def split(data: Path, parts: int) -> list[Path]:
+    """Cut a request list into consecutive parts, one per round, so no write repeats."""
+    rows = data.read_text().splitlines(keepends=True)
+    size = -(-len(rows) // parts)
+    paths = []
+    for index in range(parts):
+        path = data.with_name(f"{data.stem}.{index}.tsv")
+        path.write_text("".join(rows[index * size : (index + 1) * size]))
+        paths.append(path)
+    return paths
+
+
+def measure(url: str, work: Path, load: dict, rounds: int) -> dict:
+    """Every scenario ``rounds`` times, interleaved (a reference, then the endpoints it is
+    compared with), so a drift of the machine during the run touches both sides alike.
+    Rounds are merged: requests and time add up, percentiles are the worst round's."""
+    order = [
+        "reference_list",
+        "free_slots",
+        "search_doctors",
+        "my_appointments",
+        "reference_insert",
+        "booking",
+        "confirm",
+        "cancel",
+    ]
+    parts = {name: split(work / f"{name}.tsv", rounds) for name in order}
+    runs: dict[str, list[dict]] = {name: [] for name in order}
+    for index in range(rounds):
+        for name in order:
+            runs[name].append(wrk(url, parts[name][index], **load))
+    merged = {}
+    for name in REFERENCE + MIX:
+        first, *rest = runs[name]
+        total = dict(first)
+        for run in rest:
+            for key in ("requests", "duration_us", "socket_errors", "non_2xx", "errors", "unique_requests"):
+                total[key] += run[key]
+            for key in ("p50_us", "p95_us", "p99_us"):
+                total[key] = max(total[key], run[key])
+        total["rps"] = total["requests"] / (total["duration_us"] / 1e6)
+        total["rounds_rps"] = [round(run["rps"]) for run in runs[name]]
+        merged[name] = total
+    return merged
+
+
+def measure_scale(base: dict, tmp: Path, duration: int) -> dict:
+    """p50 of the two list endpoints at each scale. All three clinics are served at once and
+    measured in interleaved rounds, so a drift of the machine touches every scale alike; at
+    two connections, so the figure is a request's own time, not queueing."""
+    short = {"threads": 1, "connections": 2, "duration": max(3, duration // 2)}
+    endpoints = ("free_slots", "my_appointments")
+    with contextlib.ExitStack() as stack:
+        servers = {}
+        for slots, (doctors, days, patients) in SCALES.items():
+            work = tmp / f"scale-{slots}"
+            env, drop = clinic(
+                base,
+                f"scale{slots}",
+                doctors=doctors,
+                days=days,
+                patients=patients,
+                booked=0.3,
+                work=work,
+                per_write=100,
+            )
+            stack.callback(drop)
+            url = stack.enter_context(live.gunicorn({**env, "GUNICORN_WORKERS": "2"}))
+            servers[slots] = (url, work)
+        for url, work in servers.values():  # warm up every server and endpoint
+            for name in endpoints:
+                wrk(url, work / f"{name}.tsv", **{**short, "duration": 2})
+        p50s: dict = {slots: {name: [] for name in endpoints} for slots in SCALES}
+        for _ in range(3):
+            for slots, (url, work) in servers.items():
+                for name in endpoints:
+                    p50s[slots][name].append(wrk(url, work / f"{name}.tsv", **short)["p50_us"])
+        return {
+            slots: {
+                **{
+                    name: {"p50_us": statistics.median(runs), "rounds_p50_us": runs}
+                    for name, runs in p50s[slots].items()
+                },
+                "plans": json.loads((servers[slots][1] / "plans.json").read_text()),
+            }
+            for slots in SCALES
+        }
+
+
 def clinic(
     env: dict,
     label: str,
@@ -121,6 +212,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds per scenario")
     parser.add_argument("--skip-scale", action="store_true")
     args = parser.parse_args()
     ensure_wrk()
@@ -141,7 +233,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "mix"
-        per_write = 1400 * args.duration  # enough unique writes never to replay one
+        per_write = 1400 * args.duration * args.rounds  # enough unique writes never to replay one
         env, drop = clinic(
             base, "bench", doctors=100, days=30, patients=1000, booked=0.5, work=work, per_write=per_write
         )
@@ -149,7 +241,7 @@ def main() -> None:
             with live.gunicorn(env) as url:
                 for warm in ("free_slots", "reference_list"):
                     wrk(url, work / f"{warm}.tsv", **{**load, "duration": 3})
-                endpoints = {name: wrk(url, work / f"{name}.tsv", **load) for name in REFERENCE + MIX}
+                endpoints = measure(url, work, load, args.rounds)
         finally:
             drop()
         report["endpoints"] = endpoints
@@ -164,34 +256,9 @@ def main() -> None:
             say(f"ratio {name}/{ref.replace('_', '-')}: {endpoints[name]['rps'] / endpoints[ref]['rps']:.2f}")
 
         if not args.skip_scale:
-            scale: dict = {}
-            for slots, (doctors, days, patients) in SCALES.items():
-                work = Path(tmp) / f"scale-{slots}"
-                env, drop = clinic(
-                    base,
-                    f"scale{slots}",
-                    doctors=doctors,
-                    days=days,
-                    patients=patients,
-                    booked=0.3,
-                    work=work,
-                    per_write=100,
-                )
-                try:
-                    with live.gunicorn(env) as url:
-                        # Low concurrency: the scale curve is about a request's own time, not queueing.
-                        short = {"threads": 1, "connections": 2, "duration": max(3, args.duration // 2)}
-                        wrk(url, work / "free_slots.tsv", **{**short, "duration": 2})
-                        scale[slots] = {
-                            name: wrk(url, work / f"{name}.tsv", **short)
-                            for name in ("free_slots", "my_appointments")
-                        }
-                        scale[slots]["plans"] = json.loads((work / "plans.json").read_text())
-                finally:
-                    drop()
-            report["scale"] = scale
+            report["scale"] = scale = measure_scale(base, Path(tmp), args.duration)
             say()
-            say("scale: p50 ms at 1k / 20k / 200k slots (ratio 200k:1k)")
+            say("scale: p50 ms at 1k / 20k / 200k slots, median of 3 interleaved rounds (ratio 200k:1k)")
             for name in ("free_slots", "my_appointments"):
                 p50 = [scale[s][name]["p50_us"] for s in SCALES]
                 say(f"  {name:<16} {' / '.join(ms(p) for p in p50)}  ({p50[-1] / p50[0]:.2f})")

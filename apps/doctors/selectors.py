@@ -32,10 +32,6 @@ def slot_list_for(user: User) -> QuerySet[TimeSlot]:
 def free_slots_of(doctor_id: int | str) -> QuerySet[TimeSlot]:
     """What a patient may book with this doctor: free slots that have not started, of an
     active doctor (a deactivated doctor's slots disappear)."""
-    return (
-        TimeSlot.objects.filter(
-            doctor_id=doctor_id, doctor__role=Role.DOCTOR, doctor__is_active=True, is_available=True
-        )
-        .filter(future_q())
-        .order_by("date", "start_time", "id")
-    )
+    return TimeSlot.objects.filter(
+        future_q(), doctor_id=doctor_id, doctor__role=Role.DOCTOR, doctor__is_active=True, is_available=True
+    ).order_by("date", "start_time", "id")
