@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,21 +13,18 @@ from core import embedded_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _import_settings(env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in env.items()}
+def _python(env: dict, *args: str) -> subprocess.CompletedProcess:
+    """Run Python in the project with exactly ``env`` (settings read it at import)."""
     return subprocess.run(
-        [sys.executable, "-c", "import core.settings"],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
 
 
-def _base_env(tmp_path) -> dict:
-    import os
+def _import_settings(env: dict) -> subprocess.CompletedProcess:
+    return _python(env, "-c", "import core.settings")
 
+
+def _base_env() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
     # A database URL keeps settings from touching the embedded server; nothing connects.
     env["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none"
@@ -35,7 +33,7 @@ def _base_env(tmp_path) -> dict:
 
 def test_settings_refuse_to_start_without_secret_in_production(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    env = _base_env(tmp_path)
+    env = _base_env()
     env["DEBUG"] = "False"
     env["SECRET_KEY"] = ""
     result = _import_settings(env)
@@ -43,8 +41,8 @@ def test_settings_refuse_to_start_without_secret_in_production(tmp_path, monkeyp
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_settings_start_without_secret_when_debug_is_on(tmp_path):
-    env = _base_env(tmp_path)
+def test_settings_start_without_secret_when_debug_is_on():
+    env = _base_env()
     env["DEBUG"] = "True"
     env["SECRET_KEY"] = ""
     assert _import_settings(env).returncode == 0
@@ -113,10 +111,8 @@ def test_createsuperuser_noinput_makes_an_admin(monkeypatch):
     assert user.check_password("a-long-admin-passw0rd")
 
 
-def test_deploy_checks_are_clean_with_production_settings(tmp_path):
-    import os
-
-    env = _base_env(tmp_path)
+def test_deploy_checks_are_clean_with_production_settings():
+    env = _base_env()
     env.update(
         DEBUG="False",
         SECRET_KEY="a" * 20 + "production-like-secret-key-with-enough-entropy-1234567890",
@@ -125,15 +121,7 @@ def test_deploy_checks_are_clean_with_production_settings(tmp_path):
         SECURE_HSTS_INCLUDE_SUBDOMAINS="True",
         SECURE_HSTS_PRELOAD="True",
     )
-    env.pop("PYTEST_CURRENT_TEST", None)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env={**env, "PATH": os.environ.get("PATH", "")},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _python(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -141,17 +129,10 @@ def test_deploy_checks_are_clean_with_production_settings(tmp_path):
     ("redis_url", "backend"),
     [("redis://127.0.0.1:6379/0", "RedisCache"), ("", "LocMemCache")],
 )
-def test_throttle_cache_is_redis_only_when_redis_url_is_set(tmp_path, redis_url, backend):
-    env = _base_env(tmp_path)
+def test_throttle_cache_is_redis_only_when_redis_url_is_set(redis_url, backend):
+    env = _base_env()
     env.update(SECRET_KEY="x" * 50, REDIS_URL=redis_url)
-    result = subprocess.run(
-        [sys.executable, "-c", "import core.settings as s; print(s.CACHES['default']['BACKEND'])"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _python(env, "-c", "import core.settings as s; print(s.CACHES['default']['BACKEND'])")
     assert result.stdout.strip().endswith(backend), result.stderr
 
 
