@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 
@@ -82,13 +83,17 @@ MAX_EXPERIENCE_YEARS = 70
 
 class DoctorProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="doctor_profile")
-    specialization = models.CharField(max_length=100, db_index=True)
+    specialization = models.CharField(max_length=100)
     experience_years = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(MAX_EXPERIENCE_YEARS)]
     )
     gender = models.CharField(max_length=6, choices=Gender.choices)
 
     class Meta:
+        indexes = [
+            # ?specialization= matches case-insensitively: UPPER(specialization) = UPPER(%s).
+            models.Index(Upper("specialization"), name="doctor_specialization_ci_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(experience_years__gte=0, experience_years__lte=MAX_EXPERIENCE_YEARS),
