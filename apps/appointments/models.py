@@ -30,11 +30,17 @@ ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED)
 
 
 class Appointment(models.Model):
+    # No single-column indexes on doctor and patient: appointment_doctor_idx and
+    # appointment_patient_idx lead with them, and the planner preferred the narrower
+    # duplicates while every insert paid for both.
     doctor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="doctor_appointments"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="doctor_appointments", db_index=False
     )
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient_appointments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="patient_appointments",
+        db_index=False,
     )
     timeslot = models.ForeignKey(TimeSlot, on_delete=models.PROTECT, related_name="appointments")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)

@@ -33,6 +33,7 @@ class TimeSlot(models.Model):
         on_delete=models.PROTECT,
         related_name="time_slots",
         limit_choices_to={"role": "doctor"},
+        db_index=False,  # slot_doctor_date_idx leads with the doctor
     )
     date = models.DateField()
     start_time = models.TimeField()
