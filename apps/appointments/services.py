@@ -1,7 +1,8 @@
 """Writes on appointments: booking, confirming, cancelling. Every booking rule is here, once.
 
-Locking: each service locks the time slot first (``select_for_update``), then the
-appointment, always in that order, so concurrent requests queue instead of deadlocking.
+Locking: a service that changes a slot locks it first (``select_for_update``), then the
+appointment, always in that order, so concurrent requests queue instead of deadlocking;
+confirming touches only the appointment and locks only it.
 ``is_available`` changes only here, in the transaction that changes the appointment.
 """
 
