@@ -79,17 +79,13 @@ def inner() -> None:
 
 def main() -> None:
     env = live.base_env(DJANGO_SETTINGS_MODULE="bench.settings")
-    env, drop = live.fresh_database(env, "profile")
-    try:
-        live.manage(env, "migrate", "--noinput", "--verbosity", "0")
-        booked = os.environ.get("PROFILE_BOOKED", "0")
-        live.manage(env, *"generate_data --prefix prof --doctors 20 --patients 10 --booked".split(), booked)
+    booked = os.environ.get("PROFILE_BOOKED", "0")
+    generate = "--prefix prof --doctors 20 --patients 10 --booked".split()
+    with live.clinic(env, "profile", *generate, booked) as env:
         command = [sys.executable, "-m", "bench.profile", "--inner", *sys.argv[1:]]
         subprocess.run(command, cwd=live.ROOT, env=env, check=True)
         if os.environ.get("PROFILE_EXTRA"):
             subprocess.run([sys.executable, os.environ["PROFILE_EXTRA"]], cwd=live.ROOT, env=env, check=True)
-    finally:
-        drop()
 
 
 if __name__ == "__main__":

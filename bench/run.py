@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from tools import live
@@ -133,17 +134,18 @@ def measure_scale(base: dict, tmp: Path, duration: int) -> dict:
         servers = {}
         for slots, (doctors, days, patients) in SCALES.items():
             work = tmp / f"scale-{slots}"
-            env, drop = clinic(
-                base,
-                f"scale{slots}",
-                doctors=doctors,
-                days=days,
-                patients=patients,
-                booked=0.3,
-                work=work,
-                per_write=100,
+            env = stack.enter_context(
+                clinic(
+                    base,
+                    f"scale{slots}",
+                    doctors=doctors,
+                    days=days,
+                    patients=patients,
+                    booked=0.3,
+                    work=work,
+                    per_write=100,
+                )
             )
-            stack.callback(drop)
             url = stack.enter_context(live.gunicorn({**env, "GUNICORN_WORKERS": "2"}))
             servers[slots] = (url, work)
         for url, work in servers.values():  # warm up every server and endpoint
@@ -166,6 +168,7 @@ def measure_scale(base: dict, tmp: Path, duration: int) -> dict:
         }
 
 
+@contextlib.contextmanager
 def clinic(
     env: dict,
     label: str,
@@ -176,29 +179,13 @@ def clinic(
     booked: float,
     work: Path,
     per_write: int,
-) -> tuple[dict, callable]:
-    env, drop = live.fresh_database(env, label)
-    live.manage(env, "migrate", "--noinput", "--verbosity", "0")
-    live.manage(
-        env,
-        "generate_data",
-        "--prefix",
-        "bench",
-        "--doctors",
-        str(doctors),
-        "--days",
-        str(days),
-        "--patients",
-        str(patients),
-        "--slots-per-day",
-        "20",
-        "--booked",
-        str(booked),
-    )
-    subprocess.run(
-        [sys.executable, "-m", "bench.prepare", str(work), str(per_write)], cwd=live.ROOT, env=env, check=True
-    )
-    return env, drop
+) -> Iterator[dict]:
+    """A fresh clinic of 20 slots a day, with the request lists for it written to ``work``."""
+    generate = f"--prefix bench --slots-per-day 20 --doctors {doctors} --days {days} --patients {patients}"
+    with live.clinic(env, label, *generate.split(), "--booked", str(booked)) as env:
+        command = [sys.executable, "-m", "bench.prepare", str(work), str(per_write)]
+        subprocess.run(command, cwd=live.ROOT, env=env, check=True)
+        yield env
 
 
 def ms(us: float) -> str:
@@ -234,16 +221,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "mix"
         per_write = 1400 * args.duration * args.rounds  # enough unique writes never to replay one
-        env, drop = clinic(
+        mix = clinic(
             base, "bench", doctors=100, days=30, patients=1000, booked=0.5, work=work, per_write=per_write
         )
-        try:
-            with live.gunicorn(env) as url:
-                for warm in ("free_slots", "reference_list"):
-                    wrk(url, work / f"{warm}.tsv", **{**load, "duration": 3})
-                endpoints = measure(url, work, load, args.rounds)
-        finally:
-            drop()
+        with mix as env, live.gunicorn(env) as url:
+            for warm in ("free_slots", "reference_list"):
+                wrk(url, work / f"{warm}.tsv", **{**load, "duration": 3})
+            endpoints = measure(url, work, load, args.rounds)
         report["endpoints"] = endpoints
         say(f"{'endpoint':<18}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
         for name, f in endpoints.items():

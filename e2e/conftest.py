@@ -6,7 +6,6 @@ Run with ``make e2e`` (pytest without the Django plugin: everything here talks H
 from __future__ import annotations
 
 import secrets
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,46 +18,24 @@ ARTIFACTS = live.ROOT / "artifacts"
 
 @pytest.fixture(scope="session")
 def live_server() -> str:
-    env, drop = live.fresh_database(live.base_env(GUNICORN_WORKERS="2"), "e2e")
-    try:
-        live.manage(env, "migrate", "--noinput", "--verbosity", "0")
+    generate = "--prefix e2e --doctors 3 --patients 5 --days 3 --password".split()
+    with live.clinic(live.base_env(GUNICORN_WORKERS="2"), "e2e", *generate, PASSWORD) as env:
         live.manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-        live.manage(
-            env,
-            *[
-                "generate_data",
-                "--prefix",
-                "e2e",
-                "--doctors",
-                "3",
-                "--patients",
-                "5",
-                "--days",
-                "3",
-                "--password",
-            ],
-            PASSWORD,
-        )
         with live.gunicorn(env) as url:
             yield url
-    finally:
-        drop()
 
 
 @pytest.fixture(scope="session")
 def tokens(live_server) -> dict[str, str]:
-    """An access token for each role's demo user (``e2e-admin``, ``e2e-doctor-1``, ``e2e-patient-1``)."""
-    import json
-
+    """An access token for each role's demo user, through the login endpoint itself."""
+    users = {"admin": "e2e-admin", "doctor": "e2e-doctor-1", "patient": "e2e-patient-1"}
     result = {}
-    for role, username in [("admin", "e2e-admin"), ("doctor", "e2e-doctor-1"), ("patient", "e2e-patient-1")]:
-        request = urllib.request.Request(  # noqa: S310
-            f"{live_server}/api/auth/login/",
-            data=json.dumps({"username": username, "password": PASSWORD}).encode(),
-            headers={"Content-Type": "application/json"},
+    for role, username in users.items():
+        status, body = live.call(
+            "POST", f"{live_server}/api/auth/login/", body={"username": username, "password": PASSWORD}
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            result[role] = json.load(response)["access"]
+        assert status == 200, body
+        result[role] = body["access"]
     return result
 
 

@@ -8,8 +8,6 @@ import socket
 import statistics
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
@@ -31,18 +29,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def call(method: str, url: str, token: str | None = None, body: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None)  # noqa: S310
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
-
-
 @pytest.fixture(scope="module")
 def clinic():
     env = live.base_env(
@@ -50,24 +36,17 @@ def clinic():
         CACHE_KEY_PREFIX=f"clinic-two-servers-{os.getpid()}-{time.time_ns()}",
         GUNICORN_WORKERS="2",
     )
-    env, drop = live.fresh_database(env, "two")
-    try:
-        live.manage(env, "migrate", "--noinput", "--verbosity", "0")
-        live.manage(
-            env, *["generate_data", "--prefix", "two", "--doctors", "1", "--patients", "50", "--booked", "0"]
-        )
+    with live.clinic(env, "two", *"--prefix two --doctors 1 --patients 50 --booked 0".split()) as env:
         yield env
-    finally:
-        drop()
 
 
 def test_fifty_bookings_of_one_slot_across_two_servers_have_one_winner(clinic, artifacts):
     names = [f"two-patient-{i}" for i in range(1, 51)]
     tokens = live.access_tokens(clinic, [*names, "two-admin"])
     with live.gunicorn(clinic) as first, live.gunicorn(clinic) as second:
-        _, doctors = call("GET", f"{first}/api/doctors/", tokens[names[0]])
+        _, doctors = live.call("GET", f"{first}/api/doctors/", tokens[names[0]])
         doctor = doctors["results"][0]["id"]
-        _, free = call("GET", f"{first}/api/doctors/{doctor}/timeslots/", tokens[names[0]])
+        _, free = live.call("GET", f"{first}/api/doctors/{doctor}/timeslots/", tokens[names[0]])
         slot = free["results"][0]["id"]
 
         barrier = threading.Barrier(len(names))
@@ -77,7 +56,7 @@ def test_fifty_bookings_of_one_slot_across_two_servers_have_one_winner(clinic, a
             server = first if index % 2 else second
             barrier.wait()
             started = time.perf_counter()
-            status, _ = call("POST", f"{server}/api/appointments/", tokens[name], {"timeslot": slot})
+            status, _ = live.call("POST", f"{server}/api/appointments/", tokens[name], {"timeslot": slot})
             outcomes[index] = (status, time.perf_counter() - started)
 
         threads = [threading.Thread(target=book, args=(i, n)) for i, n in enumerate(names)]
@@ -87,7 +66,7 @@ def test_fifty_bookings_of_one_slot_across_two_servers_have_one_winner(clinic, a
             thread.join(timeout=60)
 
         statuses = sorted(status for status, _ in outcomes)
-        _, active = call("GET", f"{second}/api/appointments/?status=pending", tokens["two-admin"])
+        _, active = live.call("GET", f"{second}/api/appointments/?status=pending", tokens["two-admin"])
 
     latencies = sorted(seconds for _, seconds in outcomes)
     figures = {
@@ -107,7 +86,7 @@ def test_login_throttling_counts_across_both_servers(clinic):
     wrong = {"username": "two-patient-1", "password": "not-the-password"}
     with live.gunicorn(env) as first, live.gunicorn(env) as second:
         statuses = [
-            call("POST", f"{server}/api/auth/login/", body=wrong)[0] for server in [first, second] * 3
+            live.call("POST", f"{server}/api/auth/login/", body=wrong)[0] for server in [first, second] * 3
         ]
     # Five attempts from this address are allowed in a minute, wherever they land; the sixth is not.
     assert statuses == [401] * 5 + [429]

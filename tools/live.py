@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,6 +71,19 @@ def fresh_database(env: dict[str, str], label: str) -> tuple[dict[str, str], Cal
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return env, drop
+
+
+@contextlib.contextmanager
+def clinic(env: dict[str, str], label: str, *generate_args: str) -> Iterator[dict[str, str]]:
+    """A fresh database, migrated and filled by ``generate_data`` (``generate_args`` are its
+    command line); yields the env pointing at it and drops it on exit, whatever happens."""
+    env, drop = fresh_database(env, label)
+    try:
+        manage(env, "migrate", "--noinput", "--verbosity", "0")
+        manage(env, "generate_data", *generate_args)
+        yield env
+    finally:
+        drop()
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -139,3 +153,17 @@ def access_tokens(env: dict[str, str], usernames: list[str]) -> dict[str, str]:
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def call(method: str, url: str, token: str | None = None, body: dict | None = None) -> tuple[int, dict]:
+    """One JSON request to a live server: (status, decoded body), errors included."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, method=method, data=data)  # noqa: S310
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
