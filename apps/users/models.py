@@ -4,6 +4,8 @@ Profiles live here rather than in ``apps.doctors``: registration creates a user 
 profile in one transaction, and dependencies point one way (users <- doctors <- appointments).
 """
 
+from __future__ import annotations
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
@@ -66,6 +68,12 @@ class User(AbstractUser):
     @property
     def is_patient(self) -> bool:
         return self.role == Role.PATIENT
+
+    @property
+    def profile(self) -> DoctorProfile | PatientProfile | None:
+        """The role's profile (doctors and patients have one), or None."""
+        attribute = {Role.DOCTOR: "doctor_profile", Role.PATIENT: "patient_profile"}.get(self.role)
+        return getattr(self, attribute, None) if attribute else None
 
 
 def validate_not_in_future(value) -> None:

@@ -56,11 +56,8 @@ class UserSerializer(serializers.ModelSerializer):
         )
     )
     def get_profile(self, user: User):
-        serializer_class = PROFILE_SERIALIZERS.get(user.role)
-        if serializer_class is None:
-            return None
-        profile = getattr(user, f"{user.role}_profile", None)
-        return serializer_class(profile).data if profile is not None else None
+        profile = user.profile
+        return PROFILE_SERIALIZERS[user.role](profile).data if profile is not None else None
 
 
 class FlatProfileInputSerializer(serializers.Serializer):

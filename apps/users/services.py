@@ -15,11 +15,7 @@ from .signals import user_deactivated
 SELF_REGISTRATION_ROLES = (Role.DOCTOR, Role.PATIENT)
 SELF_REGISTRATION_CHOICES = [(role.value, role.label) for role in SELF_REGISTRATION_ROLES]
 
-# role -> (profile model, attribute on User)
-_PROFILES = {
-    Role.DOCTOR: (DoctorProfile, "doctor_profile"),
-    Role.PATIENT: (PatientProfile, "patient_profile"),
-}
+PROFILE_MODELS = {Role.DOCTOR: DoctorProfile, Role.PATIENT: PatientProfile}
 
 
 def user_acting_for(*, by: User, named: User | None, role: str, field: str, action: str) -> User:
@@ -69,9 +65,8 @@ def user_create(
     )
     user.set_password(password)
     user.save()
-    if role in _PROFILES:
-        model, _ = _PROFILES[role]
-        model.objects.create(user=user, **(profile or {}))
+    if role in PROFILE_MODELS:
+        PROFILE_MODELS[role].objects.create(user=user, **(profile or {}))
     return user
 
 
@@ -85,9 +80,9 @@ def user_register(*, role: str, **fields: Any) -> User:
 
 def profile_update(*, user: User, data: dict[str, Any]) -> User:
     """Change the fields of the user's own profile (doctor or patient)."""
-    if user.role not in _PROFILES or not data:
+    profile = user.profile
+    if profile is None or not data:
         return user
-    profile = getattr(user, _PROFILES[user.role][1])
     for name, value in data.items():
         setattr(profile, name, value)
     profile.save(update_fields=list(data))
