@@ -10,7 +10,7 @@ from .models import Appointment
 
 # What AppointmentSerializer shows of the people involved; loading whole user rows (password
 # hashes included) for every listed appointment cost a third of the list's time.
-PERSON_FIELDS = ("id", "username", "first_name", "last_name", "role", "is_active")
+PERSON_FIELDS = ("id", "username", "first_name", "last_name")
 
 
 def _with_relations() -> QuerySet[Appointment]:
