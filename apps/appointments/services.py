@@ -18,6 +18,7 @@ from apps.users.services import user_acting_for
 from core.exceptions import ApplicationError, Conflict, InvalidInput
 
 from .models import ACTIVE_STATUSES, Appointment, Status
+from .signals import appointment_changed
 
 # Rule 6: who may move an appointment from one status to another.
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
@@ -58,7 +59,15 @@ def appointment_book(*, by: User, timeslot_id: int, patient: User | None = None)
         raise
     slot.is_available = False
     slot.save(update_fields=["is_available"])
+    _changed(appointment, event="booked", by=by)
     return appointment
+
+
+def _changed(appointment: Appointment, *, event: str, by: User, reason: str = "", previous=None) -> None:
+    """Tell the apps to the right (signals.py names them), in this transaction."""
+    appointment_changed.send(
+        sender=Appointment, appointment=appointment, event=event, by=by, reason=reason, previous=previous
+    )
 
 
 def _lock(appointment: Appointment, *, with_slot: bool) -> Appointment:
@@ -107,9 +116,11 @@ def appointment_set_status(*, appointment: Appointment, by: User, status: str) -
     locked = _lock(appointment, with_slot=status == Status.CANCELLED)
     _check_transition(locked, by=by, status=status)
     if status == Status.CANCELLED:
-        return _cancel_locked(locked)
-    locked.status = status
-    locked.save(update_fields=["status", "updated_at"])
+        _cancel_locked(locked)
+    else:
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    _changed(locked, event=status, by=by)
     return locked
 
 
@@ -119,7 +130,7 @@ def appointment_cancel(*, appointment: Appointment, by: User) -> Appointment:
 
 
 @transaction.atomic
-def appointments_cancel_future_of(*, user: User) -> int:
+def appointments_cancel_future_of(*, user: User, by: User | None = None) -> int:
     """Cancel a deactivated user's future active appointments and free their slots."""
     owner = {"doctor": user} if user.role == Role.DOCTOR else {"patient": user}
     appointments = list(
@@ -132,5 +143,6 @@ def appointments_cancel_future_of(*, user: User) -> int:
         locked = _lock(appointment, with_slot=True)
         if locked.status in ACTIVE_STATUSES:  # a concurrent cancel may have come first
             _cancel_locked(locked)
+            _changed(locked, event=Status.CANCELLED, by=by or user, reason="The account was deactivated.")
             cancelled += 1
     return cancelled

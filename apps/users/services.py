@@ -135,6 +135,6 @@ def user_deactivate(*, user: User, by: User) -> User:
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
     )
-    user_deactivated.send(sender=User, user=locked)
+    user_deactivated.send(sender=User, user=locked, by=by)
     user.is_active = False
     return locked
