@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from apps.appointments.models import Appointment, Status
@@ -52,15 +53,25 @@ def test_slot_in_the_past_cannot_be_booked(api, patient, doctor):
     assert "timeslot" in response.json()["error"]["fields"]
 
 
-def test_slot_that_started_a_minute_ago_cannot_be_booked(api, patient, doctor):
-    now = timezone.localtime()
-    if now.hour == 0 and now.minute < 2:
-        pytest.skip("too close to midnight")
-    start = (now - dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
-    started = TimeSlot.objects.create(
-        doctor=doctor, date=start.date(), start_time=start.time(), end_time=dt.time(23, 59, 59)
+@pytest.mark.parametrize("clock", ["14:30:30", "00:01:30"])
+def test_slot_that_started_a_minute_ago_cannot_be_booked(api, patient, doctor, clock):
+    # Also just after the clinic's midnight, where "a minute ago" is still today.
+    now = dt.datetime.combine(
+        dt.date(2026, 12, 1), dt.time.fromisoformat(clock), timezone.get_current_timezone()
     )
-    assert book(api, patient, started).status_code == 400
+    with time_machine.travel(now, tick=False):
+        start = (now - dt.timedelta(minutes=1)).replace(second=0)
+        soon = (now + dt.timedelta(minutes=2)).replace(second=0)
+        started = TimeSlot.objects.create(
+            doctor=doctor, date=start.date(), start_time=start.time(), end_time=soon.time()
+        )
+        response = book(api, patient, started)
+        assert response.status_code == 400
+        assert "timeslot" in response.json()["error"]["fields"]
+        upcoming = TimeSlotFactory(
+            doctor=doctor, date=soon.date(), start_time=soon.time(), end_time=dt.time(23, 59, 58)
+        )
+        assert book(api, patient, upcoming).status_code == 201
 
 
 def test_doctor_cannot_book_even_own_slot(api, doctor, slot):

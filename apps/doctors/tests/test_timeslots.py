@@ -1,13 +1,15 @@
 import datetime as dt
 
 import pytest
+import time_machine
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.appointments.models import Appointment, Status
 from apps.doctors.models import TimeSlot
 from apps.doctors.tests.factories import TimeSlotFactory, tomorrow
-from apps.users.tests.factories import DoctorFactory
+from apps.users.tests.factories import DoctorFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,16 +62,23 @@ def test_slot_cannot_be_created_in_the_past(api, doctor):
     assert "start_time" in response.json()["error"]["fields"]
 
 
-def test_slot_earlier_today_is_in_the_past(api, doctor):
-    now = timezone.localtime()
-    if now.hour == 0:
-        pytest.skip("no earlier hour today")
-    start = now.replace(hour=now.hour - 1, minute=0)
-    response = api.as_user(doctor).post(
-        "/api/timeslots/",
-        slot_body(f"{start:%H:%M}", f"{start.hour:02d}:30", date=now.date()),
+@pytest.mark.parametrize("clock", ["10:15", "00:20"])
+def test_slot_earlier_today_is_in_the_past(api, doctor, clock):
+    # The clinic's own clock, also just after its midnight (when "today" has barely begun).
+    now = dt.datetime.combine(
+        dt.date(2026, 12, 1), dt.time.fromisoformat(clock), timezone.get_current_timezone()
     )
-    assert response.status_code == 400
+    with time_machine.travel(now, tick=False):
+        earlier = (now - dt.timedelta(minutes=20)).strftime("%H:%M")
+        later = (now + dt.timedelta(minutes=10)).strftime("%H:%M")
+        response = api.as_user(doctor).post("/api/timeslots/", slot_body(earlier, later, date=now.date()))
+        assert response.status_code == 400
+        assert "start_time" in response.json()["error"]["fields"]
+        ahead = (now + dt.timedelta(minutes=40)).strftime("%H:%M")
+        assert (
+            api.as_user(doctor).post("/api/timeslots/", slot_body(later, ahead, date=now.date())).status_code
+            == 201
+        )
 
 
 @pytest.mark.parametrize(
@@ -124,12 +133,17 @@ def test_doctor_sees_only_own_slots_and_others_are_404(api, doctor, other_doctor
 
 def test_slot_list_filters_by_date_and_availability(api, doctor):
     day_after = tomorrow() + dt.timedelta(days=1)
-    TimeSlotFactory(doctor=doctor)
+    booked = TimeSlotFactory(doctor=doctor)
     later = TimeSlotFactory(doctor=doctor, date=day_after)
+    assert (
+        api.as_user(PatientFactory()).post("/api/appointments/", {"timeslot": booked.id}).status_code == 201
+    )
     by_date = api.as_user(doctor).get(f"/api/timeslots/?date={day_after}").json()["results"]
     assert [s["id"] for s in by_date] == [later.id]
-    taken = api.as_user(doctor).get("/api/timeslots/?is_available=false").json()
-    assert taken["count"] == 0
+    taken = api.as_user(doctor).get("/api/timeslots/?is_available=false").json()["results"]
+    assert [s["id"] for s in taken] == [booked.id]
+    free = api.as_user(doctor).get("/api/timeslots/?is_available=true").json()["results"]
+    assert [s["id"] for s in free] == [later.id]
     assert api.as_user(doctor).get("/api/timeslots/?date=notadate").status_code == 400
 
 
@@ -223,7 +237,7 @@ def test_model_validation_reports_overlap():
     doctor = DoctorFactory()
     TimeSlot.objects.create(doctor=doctor, date=tomorrow(), start_time=dt.time(9), end_time=dt.time(10))
     clash = TimeSlot(doctor=doctor, date=tomorrow(), start_time=dt.time(9, 30), end_time=dt.time(11))
-    with pytest.raises(Exception, match="overlaps another slot"):
+    with pytest.raises(ValidationError, match="overlaps another slot"):
         clash.full_clean()
 
 
