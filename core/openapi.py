@@ -3,8 +3,30 @@
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema, where a list is what the success response says it is.
+
+    Out of the box only the ``list`` action counts as a list, so extra list actions
+    (``/appointments/me/``, a doctor's free slots) lost their filter and page parameters: the
+    success response documented through ``ok(..., many=True)`` is an ``OpenApiResponse``,
+    which drf-spectacular does not look into. A list action without a paginator (bulk slot
+    creation) is then a plain array, as it answers.
+    """
+
+    def _is_list_view(self, serializer=None) -> bool:
+        if serializer is None:
+            serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:
+            success = {str(code): s for code, s in serializer.items()}
+            serializer = success[min(success)]
+        if isinstance(serializer, OpenApiResponse):
+            serializer = serializer.response
+        return super()._is_list_view(serializer)
 
 
 class WallClockTimeExtension(OpenApiSerializerFieldExtension):

@@ -132,7 +132,7 @@ timeslots = extend_schema_view(
             )
         ],
         responses={
-            201: ok(TimeSlotSerializer, [SLOT], "Created", status="201", many=True),
+            201: ok(TimeSlotSerializer, SLOT, "Created", status="201", many=True),
             **errors(400, 401, 403, 409, examples={409: [OVERLAP]}),
         },
     ),

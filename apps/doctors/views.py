@@ -29,6 +29,8 @@ class DoctorViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["first_name", "last_name", "username", "doctor_profile__specialization"]
 
     def get_queryset(self):
+        if self.action == "timeslots":
+            return selectors.free_slots_of(self.kwargs.get("pk"))
         return user_selectors.doctor_list()
 
     @action(
@@ -39,7 +41,7 @@ class DoctorViewSet(viewsets.ReadOnlyModelViewSet):
         filter_backends=viewsets.ReadOnlyModelViewSet.filter_backends,
     )
     def timeslots(self, request, pk=None):
-        page = self.paginate_queryset(self.filter_queryset(selectors.free_slots_of(pk)))
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         # The doctor is checked in the slot query itself; only an empty page needs to tell
         # "no free slots" from "no such doctor" (one query saved on every call).
         if not page and not user_selectors.doctor_list().filter(pk=pk).exists():
@@ -75,7 +77,8 @@ class TimeSlotViewSet(
         slot = services.slot_create(by=request.user, **serializer.validated_data)
         return Response(TimeSlotSerializer(slot).data, status=status.HTTP_201_CREATED)
 
-    @action(detail=False, methods=["post"])
+    # Answers the created slots as a plain list: no page, no filters.
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def bulk(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -48,7 +48,7 @@ register = extend_schema(
         "Public. Creates the user and its profile in one transaction. `role` is `doctor` or "
         "`patient` (admins are created by admins). Profile fields go flat beside the user "
         "fields: doctors send `specialization`, `gender`, optional `experience_years` (0-70); "
-        "patients send `phone`, `gender`, optional `date_of_birth` (not in the future). "
+        "patients send `phone`, `gender`, optional `date_of_birth` (1900-01-01 to today). "
         "Fields such as `is_staff` are ignored. Throttled (`THROTTLE_RATE_REGISTER`)."
     ),
     examples=[

@@ -6,10 +6,12 @@ profile in one transaction, and dependencies point one way (users <- doctors <- 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -76,6 +78,9 @@ class User(AbstractUser):
         return getattr(self, attribute, None) if attribute else None
 
 
+EARLIEST_DATE_OF_BIRTH = dt.date(1900, 1, 1)
+
+
 def validate_not_in_future(value) -> None:
     if value > timezone.localdate():
         raise ValidationError("The date cannot be in the future.", code="future_date")
@@ -117,7 +122,15 @@ class DoctorProfile(models.Model):
 class PatientProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="patient_profile")
     phone = models.CharField(max_length=16, validators=[phone_validator])
-    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_not_in_future])
+    # 1900-01-01 ... today: the lower bound is also a constraint; "today" moves, so it cannot be one.
+    date_of_birth = models.DateField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(EARLIEST_DATE_OF_BIRTH, message="The date cannot be before 1900-01-01."),
+            validate_not_in_future,
+        ],
+    )
     gender = models.CharField(max_length=6, choices=Gender.choices)
 
     class Meta:
@@ -125,6 +138,9 @@ class PatientProfile(models.Model):
             models.CheckConstraint(condition=Q(gender__in=Gender.values), name="patient_gender_valid"),
             models.CheckConstraint(
                 condition=Q(phone__regex=r"^\+?[0-9]{9,15}$"), name="patient_phone_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__gte=EARLIEST_DATE_OF_BIRTH), name="patient_birth_after_1900"
             ),
         ]
 

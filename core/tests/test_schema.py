@@ -34,3 +34,32 @@ def test_docs_pages_load_every_asset_from_this_server(client, page):
         assert not asset.startswith(("http://", "https://", "//")), asset
         if asset.startswith("/static/"):
             assert client.get(asset).status_code == 200, asset
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "parameters"),
+    [
+        ("/api/appointments/me/", {"status", "date", "page", "page_size"}),
+        ("/api/appointments/", {"status", "date", "doctor", "patient", "page", "page_size"}),
+        ("/api/doctors/{id}/timeslots/", {"date", "page", "page_size"}),
+        ("/api/doctors/", {"specialization", "search", "page", "page_size"}),
+        ("/api/timeslots/", {"date", "date_from", "date_to", "is_available", "doctor", "page", "page_size"}),
+        ("/api/users/", {"role", "is_active", "search", "page", "page_size"}),
+    ],
+)
+def test_every_list_documents_its_filters_and_paging(client, path, parameters):
+    operation = client.get("/api/schema/?format=json").json()["paths"][path]["get"]
+    documented = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    assert parameters <= documented, parameters - documented
+    success = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert success["$ref"].startswith("#/components/schemas/Paginated"), success
+
+
+@pytest.mark.django_db
+def test_bulk_slot_creation_is_documented_as_the_plain_list_it_answers(client):
+    operation = client.get("/api/schema/?format=json").json()["paths"]["/api/timeslots/bulk/"]["post"]
+    success = operation["responses"]["201"]["content"]["application/json"]
+    assert success["schema"] == {"type": "array", "items": {"$ref": "#/components/schemas/TimeSlot"}}
+    assert all(isinstance(example["value"], list) for example in success["examples"].values())
+    assert not [p for p in operation.get("parameters", []) if p["in"] == "query"]

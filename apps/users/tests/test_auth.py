@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.users.models import PatientProfile, Role, User
@@ -86,6 +88,8 @@ def test_duplicate_username_is_a_field_error(api):
         ({"phone": "call me"}, "phone"),
         ({"date_of_birth": "2999-01-01"}, "date_of_birth"),
         ({"date_of_birth": "1994-02-30"}, "date_of_birth"),
+        ({"date_of_birth": "0509-10-11"}, "date_of_birth"),
+        ({"date_of_birth": "1899-12-31"}, "date_of_birth"),
         ({"gender": "other"}, "gender"),
         ({"phone": None}, "phone"),
         ({"username": "x" * 151}, "username"),
@@ -115,9 +119,23 @@ def test_doctor_experience_must_be_between_0_and_70(api, years):
     assert "experience_years" in field_errors(response)
 
 
-def test_date_of_birth_today_is_accepted(api):
-    response = register(api, date_of_birth=str(timezone.localdate()))
+@pytest.mark.parametrize("born", ["1900-01-01", "today"])
+def test_date_of_birth_from_1900_to_today_is_accepted(api, born):
+    born = str(timezone.localdate()) if born == "today" else born
+    response = register(api, date_of_birth=born)
     assert response.status_code == 201
+    assert response.json()["profile"]["date_of_birth"] == born
+
+
+def test_patient_cannot_change_date_of_birth_to_before_1900(api, patient):
+    response = api.as_user(patient).patch("/api/patient/profile/", {"date_of_birth": "0509-10-11"})
+    assert response.status_code == 400
+    assert "date_of_birth" in field_errors(response)
+
+
+def test_database_refuses_date_of_birth_before_1900(patient):
+    with pytest.raises(IntegrityError, match="patient_birth_after_1900"), transaction.atomic():
+        PatientProfile.objects.filter(user=patient).update(date_of_birth=dt.date(509, 10, 11))
 
 
 def test_malformed_json_is_a_400_json_error(api):
@@ -219,5 +237,5 @@ def test_future_date_of_birth_is_refused_by_model_validation_too():
         gender="female",
         date_of_birth=timezone.localdate() + dt.timedelta(days=1),
     )
-    with pytest.raises(Exception, match="future"):
+    with pytest.raises(ValidationError, match="future"):
         profile.full_clean(exclude=["user"])
