@@ -97,6 +97,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Clinic operations (SPEC section 9) ----------------------------------------------------
+# Self-registered doctors wait for an admin's POST /api/users/{id}/approve/ before patients
+# can find and book them.
+DOCTOR_APPROVAL_REQUIRED = env.bool("DOCTOR_APPROVAL_REQUIRED", default=True)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Tashkent")
 USE_I18N = True

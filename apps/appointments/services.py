@@ -40,7 +40,7 @@ def appointment_book(*, by: User, timeslot_id: int, patient: User | None = None)
     slot = (
         TimeSlot.objects.select_for_update(of=("self",))
         .select_related("doctor")
-        .filter(pk=timeslot_id, doctor__is_active=True)
+        .filter(pk=timeslot_id, doctor__is_active=True, doctor__is_approved=True)
         .first()
     )
     if slot is None:

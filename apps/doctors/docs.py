@@ -21,6 +21,7 @@ DOCTOR = {
     "specialization": "Cardiology",
     "experience_years": 12,
     "gender": "male",
+    "is_approved": True,
 }
 SLOT = {
     "id": 31,
@@ -38,7 +39,8 @@ doctors = extend_schema_view(
     list=extend_schema(
         tags=["doctors"],
         summary="Find a doctor",
-        description="Patients and admins (doctors get 403). Active doctors only. `?search=` "
+        description="Patients and admins (doctors get 403). Active, approved doctors only (a "
+        "self-registered doctor shows once an admin approves him). `?search=` "
         "matches first name, last name, username and specialization; `?specialization=` "
         "matches it exactly (case-insensitive).",
         responses={200: ok(DoctorSerializer, DOCTOR, "Doctors", many=True), **list_errors()},
@@ -46,14 +48,16 @@ doctors = extend_schema_view(
     retrieve=extend_schema(
         tags=["doctors"],
         summary="One doctor",
-        description="Patients and admins. `id` is the doctor's user id; deactivated doctors answer 404.",
+        description="Patients and admins. `id` is the doctor's user id; deactivated doctors and "
+        "doctors not yet approved answer 404.",
         responses={200: ok(DoctorSerializer, DOCTOR, "Doctor"), **errors(401, 403, 404)},
     ),
     timeslots=extend_schema(
         tags=["doctors"],
         summary="A doctor's free slots",
         description="Patients and admins. Free slots that have not started yet (in the clinic's "
-        "time zone), ordered by date and time. `?date=` narrows to one day.",
+        "time zone), ordered by date and time. `?date=` narrows to one day. Deactivated doctors "
+        "and doctors not yet approved answer 404.",
         parameters=[DATE],
         responses={
             200: ok(TimeSlotSerializer, SLOT, "Free slots", many=True),

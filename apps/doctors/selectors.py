@@ -31,7 +31,12 @@ def slot_list_for(user: User) -> QuerySet[TimeSlot]:
 
 def free_slots_of(doctor_id: int | str) -> QuerySet[TimeSlot]:
     """What a patient may book with this doctor: free slots that have not started, of an
-    active doctor (a deactivated doctor's slots disappear)."""
+    active, approved doctor (a deactivated or unapproved doctor's slots do not show)."""
     return TimeSlot.objects.filter(
-        future_q(), doctor_id=doctor_id, doctor__role=Role.DOCTOR, doctor__is_active=True, is_available=True
+        future_q(),
+        doctor_id=doctor_id,
+        doctor__role=Role.DOCTOR,
+        doctor__is_active=True,
+        doctor__is_approved=True,
+        is_available=True,
     ).order_by("date", "start_time", "id")

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -20,6 +21,7 @@ DOCTOR_EXAMPLE = {
     "last_name": "Karimov",
     "role": "doctor",
     "is_active": True,
+    "is_approved": True,
     "created_at": "2026-11-27T09:00:00+05:00",
     "profile": {"specialization": "Cardiology", "experience_years": 12, "gender": "male"},
 }
@@ -31,6 +33,7 @@ PATIENT_EXAMPLE = {
     "last_name": "Tosheva",
     "role": "patient",
     "is_active": True,
+    "is_approved": True,
     "created_at": "2026-11-27T09:05:00+05:00",
     "profile": {"phone": "+998901234567", "date_of_birth": "1994-03-18", "gender": "female"},
 }
@@ -49,7 +52,10 @@ register = extend_schema(
         "`patient` (admins are created by admins). Profile fields go flat beside the user "
         "fields: doctors send `specialization`, `gender`, optional `experience_years` (0-70); "
         "patients send `phone`, `gender`, optional `date_of_birth` (1900-01-01 to today). "
-        "Fields such as `is_staff` are ignored. Throttled (`THROTTLE_RATE_REGISTER`)."
+        "Fields such as `is_staff` and `is_approved` are ignored. A doctor starts with "
+        "`is_approved: false` while `DOCTOR_APPROVAL_REQUIRED` is on (the default): he can sign "
+        "in, edit his profile and open slots, but patients neither find nor book him until an "
+        "admin approves him (`POST /api/users/{id}/approve/`). Throttled (`THROTTLE_RATE_REGISTER`)."
     ),
     examples=[
         OpenApiExample(
@@ -188,14 +194,23 @@ users = extend_schema_view(
     list=extend_schema(
         tags=["users"],
         summary="List users",
-        description="Admins only. Filter with `?role=` and `?is_active=`; `?search=` matches "
-        "username, first and last name, email.",
+        description="Admins only. Filter with `?role=`, `?is_active=` and `?is_approved=`; "
+        "`?search=` matches username, first and last name, email.",
+        parameters=[
+            OpenApiParameter(
+                "is_approved",
+                bool,
+                description="`false`: doctors waiting for approval (admins and patients are always "
+                "approved).",
+            )
+        ],
         responses={200: ok(UserSerializer, DOCTOR_EXAMPLE, "Users", many=True), **list_errors()},
     ),
     create=extend_schema(
         tags=["users"],
         summary="Create a user of any role",
-        description="Admins only. Same body as registration, and `role` may also be `admin`.",
+        description="Admins only. Same body as registration, and `role` may also be `admin`. "
+        "A doctor created here is approved at once.",
         examples=[
             OpenApiExample(
                 "Doctor",
@@ -258,6 +273,25 @@ users = extend_schema_view(
                 403,
                 404,
                 examples={400: [field_error("is_active", "You cannot deactivate your own account.")]},
+            ),
+        },
+    ),
+    approve=extend_schema(
+        tags=["users"],
+        summary="Approve a doctor",
+        description="Admins only. A doctor who registered himself is hidden from `/api/doctors/` "
+        "and his slots cannot be booked until this call; from then on patients find and book him. "
+        "Approving an approved doctor changes nothing (200 again). Admins and patients are always "
+        "approved: approving one is refused with 400 `not_a_doctor`.",
+        request=None,
+        responses={
+            200: ok(UserSerializer, DOCTOR_EXAMPLE, "Approved doctor"),
+            **errors(
+                400,
+                401,
+                403,
+                404,
+                examples={400: [("not_a_doctor", "Only doctors need approval; user 12 is a patient.", None)]},
             ),
         },
     ),

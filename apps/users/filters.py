@@ -6,7 +6,8 @@ from .models import Role, User
 class UserFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
     is_active = django_filters.BooleanFilter()
+    is_approved = django_filters.BooleanFilter()
 
     class Meta:
         model = User
-        fields = ["role", "is_active"]
+        fields = ["role", "is_active", "is_approved"]

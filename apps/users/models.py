@@ -39,6 +39,9 @@ class UserManager(DjangoUserManager):
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A self-registered doctor waits for an admin (DOCTOR_APPROVAL_REQUIRED): until then he is
+    # hidden from the directory and his slots cannot be booked. Everyone else is approved.
+    is_approved = models.BooleanField(default=True)
 
     objects = UserManager()
 
@@ -53,6 +56,10 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(role=Role.ADMIN) | Q(is_staff=False, is_superuser=False),
                 name="user_staff_only_admin",
+            ),
+            # Only doctors wait for approval: admins and patients are approved, always.
+            models.CheckConstraint(
+                condition=Q(role=Role.DOCTOR) | Q(is_approved=True), name="user_only_doctors_unapproved"
             ),
         ]
 

@@ -12,9 +12,9 @@ def user_list() -> QuerySet[User]:
 
 
 def doctor_list() -> QuerySet[User]:
-    """Active doctors, the directory patients and admins browse."""
+    """Active, approved doctors: the directory patients and admins browse."""
     return (
-        User.objects.filter(role=Role.DOCTOR, is_active=True)
+        User.objects.filter(role=Role.DOCTOR, is_active=True, is_approved=True)
         .select_related("doctor_profile")
         .order_by("last_name", "first_name", "id")
     )

@@ -42,6 +42,7 @@ class UserSerializer(serializers.ModelSerializer):
             "last_name",
             "role",
             "is_active",
+            "is_approved",
             "created_at",
             "profile",
         ]
@@ -184,7 +185,16 @@ class DoctorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "specialization", "experience_years", "gender"]
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "specialization",
+            "experience_years",
+            "gender",
+            "is_approved",
+        ]
         read_only_fields = fields
 
 

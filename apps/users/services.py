@@ -47,11 +47,14 @@ def user_create(
     last_name: str = "",
     email: str = "",
     profile: dict[str, Any] | None = None,
+    is_approved: bool = True,
 ) -> User:
     """Create a user of any role with its profile, in one transaction.
 
     Admins get ``is_staff``/``is_superuser`` so the Django admin site works for them;
     no other role ever does (the ``user_staff_only_admin`` constraint backs this).
+    Only a doctor can be created unapproved (``user_only_doctors_unapproved``); an admin
+    creating one approves him by doing so (the default).
     """
     is_admin = role == Role.ADMIN
     user = User(
@@ -62,6 +65,7 @@ def user_create(
         email=email,
         is_staff=is_admin,
         is_superuser=is_admin,
+        is_approved=is_approved or role != Role.DOCTOR,
     )
     user.set_password(password)
     user.save()
@@ -71,11 +75,33 @@ def user_create(
 
 
 @transaction.atomic
-def user_register(*, role: str, **fields: Any) -> User:
-    """Self-registration: doctors and patients only."""
+def user_register(*, role: str, doctor_approval_required: bool, **fields: Any) -> User:
+    """Self-registration: doctors and patients only.
+
+    With ``doctor_approval_required`` (``DOCTOR_APPROVAL_REQUIRED``) a doctor starts
+    unapproved: he signs in, edits his profile and opens slots, but patients neither find
+    nor book him until ``user_approve``.
+    """
     if role not in SELF_REGISTRATION_ROLES:
         raise InvalidInput("Only doctors and patients can register.", field="role")
-    return user_create(role=role, **fields)
+    return user_create(role=role, is_approved=not doctor_approval_required, **fields)
+
+
+def user_approve(*, user: User, by: User) -> User:
+    """An admin approves a doctor: listed and bookable from now on. Idempotent for doctors.
+
+    Admins and patients are approved from the start, so approving one is a mistake (most
+    likely a wrong id) and is refused rather than silently accepted.
+    """
+    if user.role != Role.DOCTOR:
+        raise InvalidInput(
+            f"Only doctors need approval; user {user.pk} is {'an' if user.is_admin else 'a'} {user.role}.",
+            code="not_a_doctor",
+        )
+    if not user.is_approved:
+        User.objects.filter(pk=user.pk).update(is_approved=True)
+        user.is_approved = True
+    return user
 
 
 def profile_update(*, user: User, data: dict[str, Any]) -> User:

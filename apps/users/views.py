@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -32,7 +34,9 @@ class RegisterView(GenericAPIView):
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_register(**serializer.validated_data)
+        user = services.user_register(
+            **serializer.validated_data, doctor_approval_required=settings.DOCTOR_APPROVAL_REQUIRED
+        )
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -127,3 +131,8 @@ class UserViewSet(
     def destroy(self, request, *args, **kwargs):
         services.user_deactivate(user=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"], serializer_class=None)
+    def approve(self, request, pk=None):
+        user = services.user_approve(user=self.get_object(), by=request.user)
+        return Response(UserSerializer(user).data)

@@ -14,6 +14,7 @@ def test_generator_makes_consistent_data_that_passes_every_guard():
         "generate_data", "--doctors", "3", "--patients", "4", "--days", "2", "--booked", "0.5", verbosity=0
     )
     assert User.objects.filter(username__startswith="demo-doctor-", doctor_profile__isnull=False).count() == 3
+    assert User.objects.filter(is_approved=False).count() == 0  # its doctors are listed and bookable
     assert TimeSlot.objects.count() == 3 * 2 * 16
     booked = TimeSlot.objects.filter(is_available=False).count()
     assert booked == Appointment.objects.filter(status__in=ACTIVE_STATUSES).count()

@@ -15,7 +15,8 @@ NEW_USER = {
 }
 
 # (caller, method, path, target, body, expected status)
-# target: whose id fills {id}: "self", or "doctor"/"patient"/"admin" = someone else of that role.
+# target: whose id fills {id}: "self", or "doctor"/"patient"/"admin" = someone else of that role,
+# "unapproved" = a doctor who registered himself and waits for approval.
 MATRIX = [
     ("anonymous", "get", "/api/auth/me/", None, None, 401),
     ("admin", "get", "/api/auth/me/", None, None, 200),
@@ -46,6 +47,18 @@ MATRIX = [
     ("admin", "delete", "/api/users/{id}/", "self", None, 400),
     ("doctor", "delete", "/api/users/{id}/", "patient", None, 403),
     ("patient", "delete", "/api/users/{id}/", "self", None, 403),
+    # approving a doctor: admins only (non-doctors: 400, see test_approval.py)
+    ("anonymous", "post", "/api/users/{id}/approve/", "doctor", None, 401),
+    ("admin", "post", "/api/users/{id}/approve/", "doctor", None, 200),
+    ("admin", "post", "/api/users/{id}/approve/", "unapproved", None, 200),
+    ("doctor", "post", "/api/users/{id}/approve/", "unapproved", None, 403),
+    ("patient", "post", "/api/users/{id}/approve/", "unapproved", None, 403),
+    ("admin", "post", "/api/users/{id}/approve/", "self", None, 400),
+    ("admin", "post", "/api/users/{id}/approve/", "patient", None, 400),
+    ("doctor", "post", "/api/users/{id}/approve/", "self", None, 403),
+    ("doctor", "post", "/api/users/{id}/approve/", "doctor", None, 403),
+    ("patient", "post", "/api/users/{id}/approve/", "doctor", None, 403),
+    ("patient", "post", "/api/users/{id}/approve/", "self", None, 403),
     # doctor directory: patients and admins
     ("anonymous", "get", "/api/doctors/", None, None, 401),
     ("admin", "get", "/api/doctors/", None, None, 200),
@@ -55,6 +68,10 @@ MATRIX = [
     ("admin", "get", "/api/doctors/{id}/", "doctor", None, 200),
     ("patient", "get", "/api/doctors/{id}/", "doctor", None, 200),
     ("patient", "get", "/api/doctors/{id}/", "patient", None, 404),
+    ("patient", "get", "/api/doctors/{id}/", "unapproved", None, 404),
+    ("admin", "get", "/api/doctors/{id}/", "unapproved", None, 404),
+    ("patient", "get", "/api/doctors/{id}/timeslots/", "unapproved", None, 404),
+    ("admin", "get", "/api/doctors/{id}/timeslots/", "unapproved", None, 404),
     ("doctor", "get", "/api/doctors/{id}/", "self", None, 403),
     ("doctor", "get", "/api/doctors/{id}/", "doctor", None, 403),
     ("patient", "get", "/api/doctors/{id}/timeslots/", "doctor", None, 200),
@@ -88,7 +105,12 @@ def test_permission_matrix(api, caller, method, path, target, body, expected):
     if target == "self":
         target_user = me
     elif target:
-        target_user = {"admin": AdminFactory, "doctor": DoctorFactory, "patient": PatientFactory}[target]()
+        target_user = {
+            "admin": AdminFactory,
+            "doctor": DoctorFactory,
+            "patient": PatientFactory,
+            "unapproved": lambda: DoctorFactory(is_approved=False),
+        }[target]()
     url = path.format(id=target_user.id) if target else path
     response = getattr(api.as_user(me), method)(url, body)
     assert response.status_code == expected, response.content

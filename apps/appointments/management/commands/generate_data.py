@@ -110,7 +110,10 @@ class Command(BaseCommand):
             )
 
         admin = person(f"{prefix}-admin", Role.ADMIN, is_staff=True, is_superuser=True)
-        doctors = [person(f"{prefix}-doctor-{i}", Role.DOCTOR) for i in range(1, o["doctors"] + 1)]
+        # Approved, as if an admin had created them: listed and bookable at once.
+        doctors = [
+            person(f"{prefix}-doctor-{i}", Role.DOCTOR, is_approved=True) for i in range(1, o["doctors"] + 1)
+        ]
         patients = [person(f"{prefix}-patient-{i}", Role.PATIENT) for i in range(1, o["patients"] + 1)]
         User.objects.bulk_create([admin, *doctors, *patients], batch_size=BATCH)
         DoctorProfile.objects.bulk_create(
