@@ -179,9 +179,18 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "apps.users.models.Role.choices",
         "RegistrationRoleEnum": "apps.users.services.SELF_REGISTRATION_CHOICES",
+        "AppointmentStatusEnum": "apps.appointments.models.Status.choices",
+        "NewAppointmentStatusEnum": "apps.appointments.models.SETTABLE_STATUS_CHOICES",
     },
     "SCHEMA_PATH_PREFIX": "/api",
 }
+
+# --- Booking policy (core/policy.py turns these into the values services take) ------------
+BOOKING_CANCEL_CUTOFF_MINUTES = env.int("BOOKING_CANCEL_CUTOFF_MINUTES", default=120)
+BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=60)
+BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=90)
+BOOKING_MAX_ACTIVE_PER_PATIENT = env.int("BOOKING_MAX_ACTIVE_PER_PATIENT", default=5)
+SLOT_MAX_DAYS_AHEAD = env.int("SLOT_MAX_DAYS_AHEAD", default=365)
 
 # --- Security (production defaults; DEBUG relaxes nothing but the secret) -------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

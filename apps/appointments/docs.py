@@ -4,7 +4,12 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 
 from core.openapi import errors, field_error, list_errors, ok
 
-from .serializers import AppointmentCreateSerializer, AppointmentSerializer, AppointmentStatusSerializer
+from .serializers import (
+    AppointmentCreateSerializer,
+    AppointmentSerializer,
+    AppointmentStatusSerializer,
+    StatusChangeSerializer,
+)
 
 APPOINTMENT = {
     "id": 5,
@@ -20,6 +25,42 @@ TAKEN = field_error("timeslot", "This time slot is already booked.", code="slot_
 TRANSITION = field_error(
     "status", "An appointment cannot go from cancelled to confirmed.", code="invalid_transition"
 )
+STARTED = field_error(
+    "status", "The visit has already started; it can no longer be set to cancelled.", code="slot_started"
+)
+NOT_STARTED = field_error(
+    "status",
+    "The visit has not started yet; it can be set to completed from its start.",
+    code="slot_not_started",
+)
+CUTOFF = field_error(
+    "status",
+    "Patients can cancel up to 120 minutes before the start; call the clinic instead.",
+    code="cancellation_cutoff",
+)
+WRONG_ROLE = ("permission_denied", "A patient cannot set an appointment to confirmed.", None)
+
+LIFECYCLE = """
+| change | who | when |
+|---|---|---|
+| pending → confirmed | the doctor, admin | before the slot starts |
+| pending or confirmed → cancelled | the patient | `BOOKING_CANCEL_CUTOFF_MINUTES` (120) before the start |
+| pending or confirmed → cancelled | the doctor, admin | before the slot starts |
+| confirmed → completed | the doctor, admin | once the slot has started |
+| pending or confirmed → no_show | the doctor, admin | once the slot has started |
+
+`cancelled`, `completed` and `no_show` are final. Only cancelling frees the slot."""
+
+HISTORY = [
+    {"at": "2026-11-27T10:15:00+05:00", "by": 12, "from_status": None, "to_status": "pending", "reason": ""},
+    {
+        "at": "2026-11-27T11:02:00+05:00",
+        "by": 7,
+        "from_status": "pending",
+        "to_status": "confirmed",
+        "reason": "See you then.",
+    },
+]
 
 appointments = extend_schema_view(
     list=extend_schema(
@@ -71,22 +112,45 @@ appointments = extend_schema_view(
     ),
     partial_update=extend_schema(
         tags=["appointments"],
-        summary="Confirm or cancel an appointment",
-        description="The appointment's doctor or an admin (patients cancel with DELETE: 403 "
-        "here). `pending → confirmed`, `pending → cancelled`, `confirmed → cancelled`; "
-        "`cancelled` is final (409). Cancelling frees the slot at once.",
+        summary="Change an appointment's status",
+        description="The appointment's doctor or patient, or an admin, with an optional "
+        "`reason` (kept in the history). A role the table does not name for the change gets "
+        "403; a change the current status does not allow, 409 `invalid_transition`; too early "
+        "or too late, 409 `slot_not_started`, `slot_started` or `cancellation_cutoff`." + LIFECYCLE,
         request=AppointmentStatusSerializer,
-        examples=[OpenApiExample("Confirm", request_only=True, value={"status": "confirmed"})],
+        examples=[
+            OpenApiExample("Confirm", request_only=True, value={"status": "confirmed"}),
+            OpenApiExample(
+                "Cancel with a reason",
+                request_only=True,
+                value={"status": "cancelled", "reason": "The doctor is ill."},
+            ),
+            OpenApiExample("After the visit", request_only=True, value={"status": "completed"}),
+            OpenApiExample("The patient never came", request_only=True, value={"status": "no_show"}),
+        ],
         responses={
             200: ok(AppointmentSerializer, {**APPOINTMENT, "status": "confirmed"}, "Confirmed"),
-            **errors(400, 401, 403, 404, 409, examples={409: [TRANSITION]}),
+            **errors(
+                400,
+                401,
+                403,
+                404,
+                409,
+                examples={
+                    400: [field_error("reason", "Ensure this field has no more than 500 characters.")],
+                    403: [WRONG_ROLE],
+                    409: [TRANSITION, STARTED, NOT_STARTED, CUTOFF],
+                },
+            ),
         },
     ),
     destroy=extend_schema(
         tags=["appointments"],
         summary="Cancel an appointment",
-        description="The appointment's patient or an admin. The appointment is kept with status "
-        "`cancelled` (and returned); its slot is free again at once. Cancelling twice is 409.",
+        description="The appointment's patient (up to `BOOKING_CANCEL_CUTOFF_MINUTES` before the "
+        "start) or an admin (before the start); the same as `PATCH {status: cancelled}`. The "
+        "appointment is kept with status `cancelled` (and returned); its slot is free again at "
+        "once. Cancelling twice is 409.",
         responses={
             200: ok(AppointmentSerializer, {**APPOINTMENT, "status": "cancelled"}, "Cancelled"),
             **errors(
@@ -100,10 +164,24 @@ appointments = extend_schema_view(
                             "status",
                             "An appointment cannot go from cancelled to cancelled.",
                             code="invalid_transition",
-                        )
+                        ),
+                        STARTED,
+                        CUTOFF,
                     ]
                 },
             ),
+        },
+    ),
+    history=extend_schema(
+        tags=["appointments"],
+        summary="An appointment's history",
+        description="Every status change, the booking included (`from_status` null), oldest "
+        "first: when, by whom (a user id; null for a change made outside the API), and why. "
+        "Whoever may see the appointment; anyone else gets 404. The database keeps it "
+        "append-only.",
+        responses={
+            200: ok(StatusChangeSerializer, HISTORY, "History", many=True),
+            **errors(401, 404),
         },
     ),
 )

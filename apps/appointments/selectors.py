@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from apps.users.models import Role, User
 
-from .models import Appointment
+from .models import Appointment, StatusChange
 
 # What AppointmentSerializer shows of the people involved; loading whole user rows (password
 # hashes included) for every listed appointment cost a third of the list's time.
@@ -33,3 +33,8 @@ def appointment_list_for(user: User) -> QuerySet[Appointment]:
     if role == Role.PATIENT:
         return appointments.filter(patient=user)
     return appointments.none()
+
+
+def appointment_history(appointment: Appointment) -> QuerySet[StatusChange]:
+    """The appointment's status changes, oldest first (ids follow the order of writing)."""
+    return StatusChange.objects.filter(appointment=appointment).order_by("id")

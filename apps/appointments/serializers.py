@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from apps.users.models import Role, User
 
-from .models import Status
+from .models import SETTABLE_STATUS_CHOICES, Status
 
 
 # Output serializers declare their fields: ModelSerializer would rebuild them from the model
@@ -43,5 +43,39 @@ class AppointmentCreateSerializer(serializers.Serializer):
     )
 
 
+REASON_MAX_LENGTH = 500
+
+
+def reason_field() -> serializers.CharField:
+    return serializers.CharField(
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why (optional, up to 500 characters); kept in the appointment's history.",
+    )
+
+
 class AppointmentStatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[Status.CONFIRMED, Status.CANCELLED])
+    status = serializers.ChoiceField(
+        choices=SETTABLE_STATUS_CHOICES,
+        help_text="The new status; who may set which, and when, is the lifecycle table.",
+    )
+    reason = reason_field()
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    """One entry of an appointment's history."""
+
+    at = serializers.DateTimeField(read_only=True)
+    by = serializers.IntegerField(
+        source="by_id", read_only=True, allow_null=True, help_text="The user id of who made the change."
+    )
+    from_status = serializers.ChoiceField(
+        choices=Status.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="null for the booking itself.",
+    )
+    to_status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    reason = serializers.CharField(read_only=True)

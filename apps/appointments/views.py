@@ -8,10 +8,16 @@ from rest_framework.response import Response
 
 from apps.users.models import Role
 from apps.users.permissions import IsAdmin, IsOwner, has_role
+from core.policy import booking_policy
 
 from . import docs, selectors, services
 from .filters import AppointmentFilter, MyAppointmentFilter
-from .serializers import AppointmentCreateSerializer, AppointmentSerializer, AppointmentStatusSerializer
+from .serializers import (
+    AppointmentCreateSerializer,
+    AppointmentSerializer,
+    AppointmentStatusSerializer,
+    StatusChangeSerializer,
+)
 
 
 @docs.appointments
@@ -32,8 +38,10 @@ class AppointmentViewSet(
         "me": [has_role(Role.DOCTOR, Role.PATIENT, Role.ADMIN)],
         "create": [has_role(Role.PATIENT, Role.ADMIN)],
         "retrieve": [IsOwner],
-        "partial_update": [has_role(Role.DOCTOR, Role.ADMIN), IsOwner],
+        # Which role may set which status, and when: services.TRANSITIONS.
+        "partial_update": [has_role(Role.DOCTOR, Role.PATIENT, Role.ADMIN), IsOwner],
         "destroy": [has_role(Role.PATIENT, Role.ADMIN), IsOwner],
+        "history": [IsOwner],
     }
 
     def get_permissions(self):
@@ -66,10 +74,21 @@ class AppointmentViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         appointment = services.appointment_set_status(
-            appointment=appointment, by=request.user, status=serializer.validated_data["status"]
+            appointment=appointment,
+            by=request.user,
+            status=serializer.validated_data["status"],
+            reason=serializer.validated_data["reason"],
+            policy=booking_policy(),
         )
         return Response(AppointmentSerializer(appointment).data)
 
     def destroy(self, request, pk=None):
-        appointment = services.appointment_cancel(appointment=self.get_object(), by=request.user)
+        appointment = services.appointment_cancel(
+            appointment=self.get_object(), by=request.user, policy=booking_policy()
+        )
         return Response(AppointmentSerializer(appointment).data)
+
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        changes = selectors.appointment_history(self.get_object())
+        return Response(StatusChangeSerializer(changes, many=True).data)

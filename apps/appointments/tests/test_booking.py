@@ -143,6 +143,8 @@ def test_doctor_confirms_then_cancels(api, patient, doctor, slot):
         (["cancelled"], "cancelled", 409),
         ([], "pending", 400),
         ([], "done", 400),
+        ([], "completed", 409),
+        ([], "no_show", 409),
     ],
 )
 def test_status_transitions_follow_the_rules(api, patient, doctor, slot, path, final, expected):
@@ -156,11 +158,11 @@ def test_status_transitions_follow_the_rules(api, patient, doctor, slot, path, f
         assert "status" in response.json()["error"]["fields"]
 
 
-def test_patient_cannot_patch_but_cancels_with_delete(api, patient, slot):
+def test_patient_cannot_confirm_but_cancels_with_patch_or_delete(api, patient, slot):
     appointment = book(api, patient, slot).json()
     url = f"/api/appointments/{appointment['id']}/"
     assert api.as_user(patient).patch(url, {"status": "confirmed"}).status_code == 403
-    assert api.as_user(patient).delete(url).status_code == 200
+    assert api.as_user(patient).patch(url, {"status": "cancelled"}).status_code == 200
     assert api.as_user(patient).delete(url).status_code == 409
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from apps.appointments.models import Appointment, Status
+from apps.appointments.services import TRANSITIONS
 from apps.doctors.models import TimeSlot
 from apps.doctors.tests.factories import TimeSlotFactory
 
@@ -24,7 +25,7 @@ def booked(doctor, patient):
 
 
 def test_database_allows_one_active_appointment_per_slot(booked, other_patient):
-    with pytest.raises(IntegrityError, match="appointment_one_active_per_slot"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="appointment_one_per_slot"), transaction.atomic():
         Appointment.objects.create(doctor=booked.doctor, patient=other_patient, timeslot=booked.timeslot)
 
 
@@ -37,9 +38,22 @@ def test_database_keeps_cancelled_history_beside_a_new_booking(booked, other_pat
     assert Appointment.objects.filter(timeslot=booked.timeslot).count() == 2
 
 
-def test_database_refuses_unknown_status(booked):
+def test_database_refuses_unknown_status(doctor, patient):
+    slot = TimeSlotFactory(doctor=doctor, is_available=False)
     with pytest.raises(IntegrityError, match="appointment_status_valid"), transaction.atomic():
-        Appointment.objects.filter(pk=booked.pk).update(status="done")
+        Appointment.objects.create(doctor=doctor, patient=patient, timeslot=slot, status="done")
+    TimeSlot.objects.filter(pk=slot.pk).update(is_available=True)
+
+
+@pytest.mark.parametrize("status", [Status.COMPLETED, Status.NO_SHOW])
+def test_database_keeps_a_slot_taken_by_a_completed_or_no_show_visit(booked, other_patient, status):
+    Appointment.objects.filter(pk=booked.pk).update(status=Status.CONFIRMED)
+    Appointment.objects.filter(pk=booked.pk).update(status=status)
+    with pytest.raises(IntegrityError, match="appointment_one_per_slot"), transaction.atomic():
+        Appointment.objects.create(doctor=booked.doctor, patient=other_patient, timeslot=booked.timeslot)
+    with pytest.raises(IntegrityError, match="slot_availability_matches"), transaction.atomic():
+        TimeSlot.objects.filter(pk=booked.timeslot_id).update(is_available=True)
+        immediate()
 
 
 def test_database_refuses_appointment_with_oneself(doctor):
@@ -56,14 +70,30 @@ def test_database_refuses_a_doctor_other_than_the_slots(booked, other_doctor, ot
         immediate()
 
 
-@pytest.mark.parametrize(
-    ("start", "to"), [("cancelled", "pending"), ("cancelled", "confirmed"), ("confirmed", "pending")]
-)
-def test_database_refuses_forbidden_status_changes(booked, start, to):
-    Appointment.objects.filter(pk=booked.pk).update(status=start)
-    TimeSlot.objects.filter(pk=booked.timeslot_id).update(is_available=start == Status.CANCELLED)
-    with pytest.raises(IntegrityError, match="appointment_status_transition"), transaction.atomic():
+# How to reach each status with allowed steps only.
+PATHS = {
+    Status.PENDING: [],
+    Status.CONFIRMED: [Status.CONFIRMED],
+    Status.CANCELLED: [Status.CANCELLED],
+    Status.COMPLETED: [Status.CONFIRMED, Status.COMPLETED],
+    Status.NO_SHOW: [Status.NO_SHOW],
+}
+PAIRS = [(start, to) for start in Status for to in Status if start != to]
+
+
+@pytest.mark.parametrize(("start", "to"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
+def test_database_refuses_exactly_the_changes_the_transition_table_does_not_name(booked, start, to):
+    for step in PATHS[start]:
+        Appointment.objects.filter(pk=booked.pk).update(status=step)
+    free = start == Status.CANCELLED or to == Status.CANCELLED
+    TimeSlot.objects.filter(pk=booked.timeslot_id).update(is_available=free)
+    if (start, to) in TRANSITIONS:
         Appointment.objects.filter(pk=booked.pk).update(status=to)
+        immediate()
+    else:
+        with pytest.raises(IntegrityError, match="appointment_status_transition"), transaction.atomic():
+            Appointment.objects.filter(pk=booked.pk).update(status=to)
+        TimeSlot.objects.filter(pk=booked.timeslot_id).update(is_available=start == Status.CANCELLED)
 
 
 def test_database_refuses_moving_an_appointment_to_another_slot(booked):

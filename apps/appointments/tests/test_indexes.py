@@ -50,7 +50,7 @@ def clinic():
         ),
         (
             lambda c: Appointment.objects.filter(timeslot_id=c["slot"], status__in=ACTIVE_STATUSES),
-            {"appointment_one_active_per_slot"},
+            {"appointment_one_per_slot"},
         ),
     ],
     ids=[
