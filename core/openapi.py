@@ -68,6 +68,7 @@ _DEFAULT_ERRORS = {
     403: ("permission_denied", "Your role may not do this.", None),
     404: ("not_found", "No such object.", None),
     409: ("conflict", "The request conflicts with the current state.", None),
+    413: ("request_too_large", "The request body is larger than 1048576 bytes.", None),
     429: ("throttled", "Request was throttled. Expected available in 42 seconds.", None),
 }
 
@@ -77,6 +78,7 @@ _DESCRIPTIONS = {
     403: "Signed in, but this role may not do this.",
     404: "No such object, or it belongs to someone else (on lists: no such page).",
     409: "Valid, but conflicts with the current state.",
+    413: "The request body is over 1 MiB; refused before it is read.",
     429: "Too many requests; retry later.",
 }
 
@@ -125,3 +127,31 @@ def ok(serializer, example, name: str, *, status: str = "200", many: bool = Fals
         serializer(many=True) if many else serializer,
         examples=[OpenApiExample(name, value=example, response_only=True, status_codes=[status])],
     )
+
+
+# Answered by the server before any view runs, so possible on every operation.
+_EVERYWHERE = (413,)
+
+
+def document_server_refusals(result, generator, request, public):
+    """drf-spectacular postprocessing hook: add the refusals that come before routing (body
+    too large) to every operation, in the common error format."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status in _EVERYWHERE:
+                code, message, fields = _DEFAULT_ERRORS[status]
+                example = error_example(status, code, message, fields)
+                responses.setdefault(
+                    str(status),
+                    {
+                        "description": _DESCRIPTIONS[status],
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Error"},
+                                "examples": {example.name: {"value": example.value}},
+                            }
+                        },
+                    },
+                )
+    return result

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "core",
     "apps.users",
     "apps.doctors",
     "apps.appointments",
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: answers a locked-out login outside DRF (the admin site).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -114,19 +119,41 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# --- Cache (throttling) ---------------------------------------------------------------------
-# Several app servers must share throttle counters, so REDIS_URL switches to Redis.
+# --- Cache (throttle counters, login lockouts) ----------------------------------------------
+# Counters must be shared by every worker and app server, or a rate means rate x processes:
+# Redis with REDIS_URL, else the database cache (its table comes from core's migration).
 REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_TABLE = "django_cache"
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="clinic"),
-        }
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="clinic")
+
+# --- Hostile clients: body size, client address, login lockouts -----------------------------
+# Bodies over this are refused with 413 before they are read (core.middleware); forms too.
+REQUEST_BODY_MAX_BYTES = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# Failed logins per username (django-axes), whatever address they come from; the per-address
+# login throttle (THROTTLE_RATE_LOGIN) is the other half. Counted in the cache above.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for 'ip_address' too; per address, the login throttle already limits (on the
+# real address, shared counters), and an address lockout would lock out whole offices behind NAT.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "core.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
+# A lockout runs for the cool-off from the failure that caused it; attempts during it (even
+# with the right password) are refused without extending it, so an owner is not kept out forever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -135,7 +162,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -145,7 +172,8 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_RATE_LOGIN", default="20/minute"),
         "register": env.str("THROTTLE_RATE_REGISTER", default="10/minute"),
     },
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # 0: the client's address is REMOTE_ADDR and X-Forwarded-For (client-written) is ignored.
+    "NUM_PROXIES": int(env.str("NUM_PROXIES", default="") or 0),
     "DATE_FORMAT": "%Y-%m-%d",
     "TIME_FORMAT": "%H:%M:%S",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -183,6 +211,10 @@ SPECTACULAR_SETTINGS = {
         "NewAppointmentStatusEnum": "apps.appointments.models.SETTABLE_STATUS_CHOICES",
     },
     "SCHEMA_PATH_PREFIX": "/api",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.document_server_refusals",
+    ],
 }
 
 # --- Booking policy (core/policy.py turns these into the values services take) ------------

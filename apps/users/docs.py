@@ -109,8 +109,10 @@ register = extend_schema(
 login = extend_schema(
     tags=["auth"],
     summary="Log in: get an access and a refresh token",
-    description="Public. Wrong credentials or a deactivated account answer 401. Throttled "
-    "(`THROTTLE_RATE_LOGIN`).",
+    description="Public. Wrong credentials or a deactivated account answer 401. Throttled per "
+    "client address (`THROTTLE_RATE_LOGIN`, 429 `throttled`), and failed logins are counted per "
+    "username from any address: after `AXES_FAILURE_LIMIT` of them the username is locked for "
+    "`AXES_COOLOFF_MINUTES` (429 `locked_out`, even with the right password).",
     examples=[
         OpenApiExample(
             "Login", request_only=True, value={"username": "malika", "password": "s3cure-Passw0rd"}
@@ -123,7 +125,15 @@ login = extend_schema(
             401,
             429,
             examples={
-                401: [("no_active_account", "No active account found with the given credentials", None)]
+                401: [("no_active_account", "No active account found with the given credentials", None)],
+                429: [
+                    ("throttled", "Request was throttled. Expected available in 42 seconds.", None),
+                    (
+                        "locked_out",
+                        "Too many failed logins for this account; try again in 15 minutes.",
+                        None,
+                    ),
+                ],
             },
         ),
     },

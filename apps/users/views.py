@@ -5,11 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt import views as jwt_views
+
+from core.security import lockout_response
 
 from . import docs, selectors, services
 from .filters import UserFilter
@@ -44,6 +47,15 @@ class RegisterView(GenericAPIView):
 class LoginView(jwt_views.TokenObtainPairView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            # django-axes refused (or just locked) this username: 429, not "wrong password".
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
+            raise
 
 
 @docs.refresh

@@ -93,8 +93,10 @@ def test_health_answers_503_when_database_is_down(client, monkeypatch):
     def broken(*args, **kwargs):
         raise DatabaseError("connection refused")
 
-    monkeypatch.setattr(CursorWrapper, "execute", broken)
-    response = client.get("/api/health/")
+    # Undone before teardown, which clears the (database) cache.
+    with monkeypatch.context() as patch:
+        patch.setattr(CursorWrapper, "execute", broken)
+        response = client.get("/api/health/")
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
 
@@ -127,7 +129,7 @@ def test_deploy_checks_are_clean_with_production_settings():
 
 @pytest.mark.parametrize(
     ("redis_url", "backend"),
-    [("redis://127.0.0.1:6379/0", "RedisCache"), ("", "LocMemCache")],
+    [("redis://127.0.0.1:6379/0", "RedisCache"), ("", "DatabaseCache")],
 )
 def test_throttle_cache_is_redis_only_when_redis_url_is_set(redis_url, backend):
     env = _base_env()

@@ -63,3 +63,21 @@ def test_bulk_slot_creation_is_documented_as_the_plain_list_it_answers(client):
     assert success["schema"] == {"type": "array", "items": {"$ref": "#/components/schemas/TimeSlot"}}
     assert all(isinstance(example["value"], list) for example in success["examples"].values())
     assert not [p for p in operation.get("parameters", []) if p["in"] == "query"]
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_the_refusals_that_come_before_any_view(client):
+    schema = client.get("/api/schema/?format=json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            answer = operation["responses"].get("413")
+            assert answer, f"{method} {path} does not document 413"
+            assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+@pytest.mark.django_db
+def test_login_documents_both_kinds_of_429(client):
+    schema = client.get("/api/schema/?format=json").json()
+    examples = schema["paths"]["/api/auth/login/"]["post"]["responses"]["429"]["content"]["application/json"]
+    codes = {example["value"]["error"]["code"] for example in examples["examples"].values()}
+    assert codes == {"throttled", "locked_out"}
