@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.users",
     "apps.doctors",
     "apps.appointments",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,10 @@ BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=60)
 BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=90)
 BOOKING_MAX_ACTIVE_PER_PATIENT = env.int("BOOKING_MAX_ACTIVE_PER_PATIENT", default=5)
 SLOT_MAX_DAYS_AHEAD = env.int("SLOT_MAX_DAYS_AHEAD", default=365)
+
+# --- Calendar and notifications (apps/notifications) ----------------------------------------
+# The domain in every calendar event's UID ("appointment-5@<domain>"): the clinic's own.
+CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default="clinic.example")
 
 # --- Security (production defaults; DEBUG relaxes nothing but the secret) -------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -9,6 +9,7 @@ api = [
     path("", include("apps.users.urls")),
     path("", include("apps.doctors.urls")),
     path("", include("apps.appointments.urls")),
+    path("", include("apps.notifications.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

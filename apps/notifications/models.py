@@ -1,0 +1,43 @@
+"""Calendar feeds and calendar versions of appointments.
+
+Database guards (migrations):
+
+- ``calendar_version_bump``: trigger on ``appointments_appointment``: every status change adds
+  one to the appointment's ``CalendarVersion.sequence`` (the iCalendar ``SEQUENCE``), whichever
+  code path made it; a booking writes nothing here (sequence 0 is the absence of a row).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from apps.appointments.models import Appointment
+
+
+class CalendarFeed(models.Model):
+    """A user's secret calendar address: ``/api/calendar/feed/<selector>/<verifier>.ics``.
+
+    The selector finds the row (unique index); the verifier is compared in constant time, so
+    the lookup's timing says nothing about it. 96 + 192 random bits; rotating replaces both.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    selector = models.CharField(max_length=32, unique=True)
+    verifier = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"calendar feed of user {self.user_id}"
+
+
+class CalendarVersion(models.Model):
+    """How many times an appointment changed since it was booked (kept by a trigger)."""
+
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, primary_key=True, related_name="calendar_version"
+    )
+    sequence = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"appointment {self.appointment_id} sequence {self.sequence}"
