@@ -6,6 +6,7 @@ from core.openapi import errors, field_error, list_errors, ok
 
 from .serializers import (
     AppointmentCreateSerializer,
+    AppointmentRescheduleSerializer,
     AppointmentSerializer,
     AppointmentStatusSerializer,
     StatusChangeSerializer,
@@ -17,11 +18,35 @@ APPOINTMENT = {
     "patient": {"id": 12, "username": "malika", "first_name": "Malika", "last_name": "Tosheva"},
     "timeslot": {"id": 31, "date": "2026-12-01", "start_time": "09:00:00", "end_time": "09:30:00"},
     "status": "pending",
+    "rescheduled_from": None,
     "created_at": "2026-11-27T10:15:00+05:00",
+}
+RESCHEDULED = {
+    **APPOINTMENT,
+    "id": 9,
+    "timeslot": {"id": 34, "date": "2026-12-01", "start_time": "10:30:00", "end_time": "11:00:00"},
+    "rescheduled_from": 5,
 }
 
 
 TAKEN = field_error("timeslot", "This time slot is already booked.", code="slot_taken")
+BUSY = field_error("timeslot", "You already have an appointment at this time.", code="patient_busy")
+TOO_MANY = field_error(
+    "timeslot", "A patient may hold at most 5 upcoming appointments.", code="too_many_bookings"
+)
+TOO_SOON = field_error(
+    "timeslot", "Book at least 60 minutes ahead; this slot starts sooner.", code="too_soon"
+)
+TOO_FAR = field_error("timeslot", "Book at most 90 days ahead; this slot starts later.", code="too_far")
+STARTED_SLOT = field_error("timeslot", "This time slot has already started.")
+POLICY = (
+    " Booking policy (admins booking on a patient's behalf are exempt from the first three): "
+    "a slot starting sooner than `BOOKING_MIN_NOTICE_MINUTES` (60) → 400 `too_soon`; later "
+    "than `BOOKING_HORIZON_DAYS` (90) → 400 `too_far`; a patient already holding "
+    "`BOOKING_MAX_ACTIVE_PER_PATIENT` (5) upcoming pending or confirmed appointments → 409 "
+    "`too_many_bookings`; a patient's pending or confirmed appointment overlapping the slot, "
+    "with any doctor → 409 `patient_busy` (touching is fine)."
+)
 TRANSITION = field_error(
     "status", "An appointment cannot go from cancelled to confirmed.", code="invalid_transition"
 )
@@ -82,7 +107,7 @@ appointments = extend_schema_view(
         summary="Book a time slot",
         description="Patients book for themselves; admins name the `patient`; doctors get 403. "
         "The doctor comes from the slot. The slot must be free and not started; exactly one "
-        "of many simultaneous bookings of a slot wins, the others get 409.",
+        "of many simultaneous bookings of a slot wins, the others get 409 `slot_taken`." + POLICY,
         request=AppointmentCreateSerializer,
         examples=[
             OpenApiExample("Patient books", request_only=True, value={"timeslot": 31}),
@@ -98,8 +123,8 @@ appointments = extend_schema_view(
                 403,
                 409,
                 examples={
-                    400: [field_error("timeslot", "This time slot has already started.")],
-                    409: [TAKEN],
+                    400: [STARTED_SLOT, TOO_SOON, TOO_FAR],
+                    409: [TAKEN, BUSY, TOO_MANY],
                 },
             ),
         },
@@ -182,6 +207,41 @@ appointments = extend_schema_view(
         responses={
             200: ok(StatusChangeSerializer, HISTORY, "History", many=True),
             **errors(401, 404),
+        },
+    ),
+    reschedule=extend_schema(
+        tags=["appointments"],
+        summary="Move an appointment to another slot",
+        description="The appointment's patient (up to `BOOKING_CANCEL_CUTOFF_MINUTES` before "
+        "the old slot's start), its doctor or an admin (before the start) move it to another "
+        "slot of the same doctor, in one transaction: a new `pending` appointment with "
+        "`rescheduled_from` set to the old one's id (201), and the old one `cancelled` with "
+        "its slot free. Another doctor's slot → 400; a taken slot → 409 `slot_taken`, and "
+        "nothing changes. The new slot meets every booking rule." + POLICY,
+        request=AppointmentRescheduleSerializer,
+        examples=[
+            OpenApiExample(
+                "Move", request_only=True, value={"timeslot": 34, "reason": "Stuck at work until ten."}
+            )
+        ],
+        responses={
+            201: ok(AppointmentSerializer, RESCHEDULED, "Rescheduled", status="201"),
+            **errors(
+                400,
+                401,
+                403,
+                404,
+                409,
+                examples={
+                    400: [
+                        field_error("timeslot", "Choose another time slot of the same doctor."),
+                        TOO_SOON,
+                        TOO_FAR,
+                    ],
+                    403: [("permission_denied", "Only doctors and patients and admins may do this.", None)],
+                    409: [TAKEN, BUSY, TOO_MANY, CUTOFF, TRANSITION],
+                },
+            ),
         },
     ),
 )

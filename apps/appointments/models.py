@@ -19,6 +19,8 @@ booked again. Database guards, all in migrations:
 """
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
@@ -42,6 +44,13 @@ FINAL_STATUSES = (Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW)
 SETTABLE_STATUS_CHOICES = [(s.value, s.label) for s in Status if s != Status.PENDING]
 
 
+class LocalDateTimeRangeField(DateTimeRangeField):
+    """``tsrange``: wall-clock times of the clinic, like the slots (no time zone)."""
+
+    def db_type(self, connection) -> str:
+        return "tsrange"
+
+
 class Appointment(models.Model):
     # No single-column indexes on doctor and patient: appointment_doctor_idx and
     # appointment_patient_idx lead with them, and the planner preferred the narrower
@@ -57,6 +66,14 @@ class Appointment(models.Model):
     )
     timeslot = models.ForeignKey(TimeSlot, on_delete=models.PROTECT, related_name="appointments")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The slot's [start, end) copied by the database in the INSERT (trigger
+    # appointment_copy_slot_range; whatever Python sends is replaced), for the patient's
+    # overlap guard. Never changes (trigger appointment_status_transition).
+    slot_range = LocalDateTimeRangeField(editable=False)
+    # The appointment this one replaced (POST /appointments/{id}/reschedule/), else null.
+    rescheduled_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rescheduled_to"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,6 +91,13 @@ class Appointment(models.Model):
                 condition=~Q(status=Status.CANCELLED),
                 name="appointment_one_per_slot",
                 violation_error_message="This time slot is already booked.",
+            ),
+            # A patient is never in two places at once, with any doctors (touching is fine).
+            ExclusionConstraint(
+                name="appointment_patient_no_overlap",
+                expressions=[("patient", RangeOperators.EQUAL), ("slot_range", RangeOperators.OVERLAPS)],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                violation_error_message="You already have an appointment at this time.",
             ),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="appointment_status_valid"),
             models.CheckConstraint(condition=~Q(doctor=F("patient")), name="appointment_not_with_self"),

@@ -17,7 +17,17 @@ def _with_relations() -> QuerySet[Appointment]:
     people = [f"{who}__{field}" for who in ("doctor", "patient") for field in PERSON_FIELDS]
     return (
         Appointment.objects.select_related("timeslot", "doctor", "patient")
-        .only("id", "status", "created_at", "updated_at", "doctor_id", "patient_id", "timeslot", *people)
+        .only(
+            "id",
+            "status",
+            "rescheduled_from_id",
+            "created_at",
+            "updated_at",
+            "doctor_id",
+            "patient_id",
+            "timeslot",
+            *people,
+        )
         .order_by("-timeslot__date", "-timeslot__start_time", "-id")
     )
 

@@ -29,6 +29,12 @@ class AppointmentSerializer(serializers.Serializer):
     patient = PersonSerializer(read_only=True)
     timeslot = SlotTimeSerializer(read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    rescheduled_from = serializers.IntegerField(
+        source="rescheduled_from_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The id of the appointment this one replaced when it was rescheduled; else null.",
+    )
     created_at = serializers.DateTimeField(read_only=True)
 
 
@@ -79,3 +85,10 @@ class StatusChangeSerializer(serializers.Serializer):
     )
     to_status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     reason = serializers.CharField(read_only=True)
+
+
+class AppointmentRescheduleSerializer(serializers.Serializer):
+    timeslot = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The id of a free, future time slot of the same doctor."
+    )
+    reason = reason_field()

@@ -1,8 +1,23 @@
-"""Writes on appointments: booking, status changes, cancelling. Every booking rule is here, once.
+"""Writes on appointments: booking, status changes, cancelling, rescheduling. Every booking
+rule is here, once.
 
-Locking: a service that changes a slot locks it first (``select_for_update``), then the
-appointment, always in that order, so concurrent requests queue instead of deadlocking;
-confirming touches only the appointment and locks only it.
+Lock order, the one every service that writes appointments, slots or people follows (so
+concurrent requests queue instead of deadlocking):
+
+1. People (``users_user`` rows).
+   - booking, rescheduling: the patient FOR NO KEY UPDATE (one booking of a patient at a time:
+     the cap and the overlap check see every earlier one) and the doctor FOR KEY SHARE (only
+     deactivation's FOR UPDATE conflicts with it), in one statement (``_lock_people``);
+   - deactivation (``users.user_deactivate``): the user FOR UPDATE, then this module's
+     ``appointments_cancel_future_of`` reads the list to cancel only after that lock, so a
+     booking either commits first (and is cancelled) or waits and finds the user inactive;
+   - opening slots (``doctors._insert``): the doctor FOR NO KEY UPDATE (one schedule change
+     per doctor; bookings' FOR KEY SHARE and foreign-key checks pass beside it).
+2. Slots FOR UPDATE, several in id order (rescheduling: old and new; deactivation: by slot).
+3. Appointment rows FOR UPDATE.
+
+Status changes and cancels skip step 1 (they do not depend on anyone being active);
+confirming and the visit's outcome touch only the appointment and lock only it.
 ``is_available`` changes only here, in the transaction that changes the appointment.
 
 History: the database writes it (trigger ``appointment_record_history``); the services only
@@ -14,7 +29,8 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, IntegerField
 from django.db.models.expressions import RawSQL
 
 from apps.doctors.models import TimeSlot
@@ -66,34 +82,158 @@ def _slot_taken() -> Conflict:
     return Conflict("This time slot is already booked.", code="slot_taken", field="timeslot")
 
 
-@transaction.atomic
-def appointment_book(*, by: User, timeslot_id: int, patient: User | None = None) -> Appointment:
-    """Book a free, future slot of an active doctor: exactly one booking wins a slot."""
-    # Rule 5: patients book for themselves, admins name the patient, doctors never book.
-    patient = user_acting_for(by=by, named=patient, role=Role.PATIENT, field="patient", action="book")
-    slot = (
+def _patient_busy() -> Conflict:
+    return Conflict("You already have an appointment at this time.", code="patient_busy", field="timeslot")
+
+
+# Lock order step 1 (module docstring). One statement, two strengths: the patient FOR NO KEY
+# UPDATE (one booking of a patient at a time, for the cap; deactivation's FOR UPDATE waits for
+# it and it for deactivation), the doctor FOR KEY SHARE (blocks only deactivation's FOR
+# UPDATE, not other bookings of the doctor nor his slot creation's FOR NO KEY UPDATE). No other
+# transaction holds one of the two rows in a conflicting mode while waiting for the other, so
+# the order between them inside the statement cannot deadlock.
+_LOCK_PEOPLE_OF_SLOT = """
+SELECT p.is_active, d.is_active AND d.is_approved
+FROM users_user p, doctors_timeslot s JOIN users_user d ON d.id = s.doctor_id
+WHERE p.id = %s AND s.id = %s
+FOR NO KEY UPDATE OF p FOR KEY SHARE OF d
+"""
+_LOCK_PEOPLE = """
+SELECT p.is_active, d.is_active AND d.is_approved FROM users_user p, users_user d
+WHERE p.id = %s AND d.id = %s
+FOR NO KEY UPDATE OF p FOR KEY SHARE OF d
+"""
+
+
+def _lock_people(*, patient: User, doctor_id: int | None = None, timeslot_id: int | None = None) -> bool:
+    """Lock the patient and the doctor (named, or the slot's); False when the slot is unknown
+    or its doctor inactive or not approved. Raises when the patient was deactivated meanwhile."""
+    with connection.cursor() as cursor:
+        if doctor_id is None:
+            cursor.execute(_LOCK_PEOPLE_OF_SLOT, [patient.pk, timeslot_id])
+        else:
+            cursor.execute(_LOCK_PEOPLE, [patient.pk, doctor_id])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    patient_active, doctor_active = row
+    if not patient_active:
+        raise InvalidInput("No active patient with this id.", field="patient")
+    return doctor_active
+
+
+# The patient's pending or confirmed appointments overlapping the locked slot (served by the
+# exclusion constraint's GiST index), and those still ahead (for the cap). Evaluated in the
+# statement that locks the slot, after the patient's row lock: no booking of this patient can
+# commit in between.
+_PATIENT_BUSY = """EXISTS (
+    SELECT 1 FROM appointments_appointment a
+    WHERE a.patient_id = %s AND a.status IN ('pending', 'confirmed')
+      AND a.slot_range && tsrange(doctors_timeslot.date + doctors_timeslot.start_time,
+                                  doctors_timeslot.date + doctors_timeslot.end_time, '[)')
+)"""
+_PATIENT_AHEAD = """(
+    SELECT count(*) FROM appointments_appointment a
+    WHERE a.patient_id = %s AND a.status IN ('pending', 'confirmed')
+      AND a.slot_range && tsrange(%s, NULL) AND lower(a.slot_range) > %s
+)"""
+
+
+def _lock_slot(*, timeslot_id: int, patient: User, by: User, reason: str = "") -> TimeSlot | None:
+    """Lock order step 2: the slot, with what the booking rules need to know about the patient
+    (``patient_busy``, ``patient_ahead``) and the history context, in one statement."""
+    now = local_now()
+    # Constant SQL, values as parameters.
+    busy = RawSQL(_PATIENT_BUSY, (patient.pk,), output_field=BooleanField())  # noqa: S611
+    ahead = RawSQL(_PATIENT_AHEAD, (patient.pk, now, now), output_field=IntegerField())  # noqa: S611
+    return (
         TimeSlot.objects.select_for_update(of=("self",))
         .select_related("doctor")
-        .filter(pk=timeslot_id, doctor__is_active=True, doctor__is_approved=True)
-        .annotate(_context=_change_context(by=by))
+        .filter(pk=timeslot_id)
+        .annotate(
+            _context=_change_context(by=by, reason=reason),
+            patient_busy=busy,
+            patient_ahead=ahead,
+        )
         .first()
     )
-    if slot is None:
+
+
+def _check_policy(slot: TimeSlot, *, policy: BookingPolicy) -> None:
+    """Notice and horizon: the reception desk (admins) is exempt."""
+    start, now = dt.datetime.combine(slot.date, slot.start_time), local_now()
+    if start < now + policy.min_notice:
+        minutes = int(policy.min_notice.total_seconds() // 60)
+        raise InvalidInput(
+            f"Book at least {minutes} minutes ahead; this slot starts sooner.",
+            code="too_soon",
+            field="timeslot",
+        )
+    if start > now + policy.horizon:
+        raise InvalidInput(
+            f"Book at most {policy.horizon.days} days ahead; this slot starts later.",
+            code="too_far",
+            field="timeslot",
+        )
+
+
+def _book_locked(
+    slot: TimeSlot | None,
+    *,
+    by: User,
+    patient: User,
+    policy: BookingPolicy,
+    rescheduled_from: Appointment | None = None,
+) -> Appointment:
+    """Every booking rule, on a slot locked by ``_lock_slot`` with its people locked."""
+    if slot is None or not (slot.doctor.is_active and slot.doctor.is_approved):
         raise InvalidInput("No such time slot.", field="timeslot")
     if slot_starts_in_past(slot.date, slot.start_time):
         raise InvalidInput("This time slot has already started.", field="timeslot")
+    exempt = by.role == Role.ADMIN  # the reception desk books on a patient's behalf
+    if not exempt:
+        _check_policy(slot, policy=policy)
     if not slot.is_available:
         raise _slot_taken()
-    appointment = Appointment(doctor=slot.doctor, patient=patient, timeslot=slot)
+    if slot.patient_busy:
+        raise _patient_busy()
+    # A rescheduled appointment was still counted when the slot was locked.
+    ahead = slot.patient_ahead - (1 if rescheduled_from is not None else 0)
+    if not exempt and ahead >= policy.max_active_per_patient:
+        raise Conflict(
+            f"A patient may hold at most {policy.max_active_per_patient} upcoming appointments.",
+            code="too_many_bookings",
+            field="timeslot",
+        )
+    appointment = Appointment(
+        doctor=slot.doctor, patient=patient, timeslot=slot, rescheduled_from=rescheduled_from
+    )
     try:
         # No savepoint: on an IntegrityError nothing else runs and the whole transaction rolls back.
         appointment.save(force_insert=True)
-    except IntegrityError as exc:  # the partial unique index, should the lock ever be bypassed
+    except IntegrityError as exc:  # the database's guards, should a lock ever be bypassed
         if "appointment_one_per_slot" in str(exc):
             raise _slot_taken() from exc
+        if "appointment_patient_no_overlap" in str(exc):
+            raise _patient_busy() from exc
         raise
     slot.is_available = False
     slot.save(update_fields=["is_available"])
+    return appointment
+
+
+@transaction.atomic
+def appointment_book(
+    *, by: User, timeslot_id: int, patient: User | None = None, policy: BookingPolicy | None = None
+) -> Appointment:
+    """Book a free, future slot of an active doctor: exactly one booking wins a slot, and a
+    patient never holds two overlapping ones nor more than the policy's cap."""
+    # Rule 5: patients book for themselves, admins name the patient, doctors never book.
+    patient = user_acting_for(by=by, named=patient, role=Role.PATIENT, field="patient", action="book")
+    if not _lock_people(patient=patient, timeslot_id=timeslot_id):
+        raise InvalidInput("No such time slot.", field="timeslot")
+    slot = _lock_slot(timeslot_id=timeslot_id, patient=patient, by=by)
+    appointment = _book_locked(slot, by=by, patient=patient, policy=policy or booking_policy())
     _changed(appointment, event="booked", by=by)
     return appointment
 
@@ -240,3 +380,47 @@ def appointments_cancel_future_of(*, user: User, by: User | None = None) -> int:
             _changed(locked, event=Status.CANCELLED, by=by or user, reason=DEACTIVATED)
             cancelled += 1
     return cancelled
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    by: User,
+    timeslot_id: int,
+    reason: str = "",
+    policy: BookingPolicy | None = None,
+) -> Appointment:
+    """Move a booking to another slot of the same doctor, in one transaction: a new pending
+    appointment (``rescheduled_from`` the old one) and the old one cancelled, its slot free.
+
+    Who may: whoever may cancel the old one now (the patient until the cutoff, the doctor or an
+    admin until the start); the new slot meets every booking rule. Any refusal changes nothing.
+    """
+    policy = policy or booking_policy()
+    patient = appointment.patient
+    if timeslot_id == appointment.timeslot_id:
+        raise Conflict("The appointment is already in this time slot.", code="slot_taken", field="timeslot")
+    if not _lock_people(patient=patient, doctor_id=appointment.doctor_id):
+        raise InvalidInput("No such time slot.", field="timeslot")
+
+    # Both slots, in id order (lock order step 2), then the old appointment (step 3).
+    def lock_new() -> TimeSlot | None:
+        return _lock_slot(timeslot_id=timeslot_id, patient=patient, by=by, reason=reason)
+
+    def lock_old() -> TimeSlot:
+        return TimeSlot.objects.select_for_update().get(pk=appointment.timeslot_id)
+
+    if timeslot_id < appointment.timeslot_id:
+        new_slot, old_slot = lock_new(), lock_old()
+    else:
+        old_slot, new_slot = lock_old(), lock_new()
+    if new_slot is not None and new_slot.doctor_id != appointment.doctor_id:
+        raise InvalidInput("Choose another time slot of the same doctor.", field="timeslot")
+    appointment.timeslot = old_slot
+    old = _lock(appointment, with_slot=False, by=by, reason=reason)
+    _check_transition(old, by=by, status=Status.CANCELLED, policy=policy)
+    _cancel_locked(old)
+    new = _book_locked(new_slot, by=by, patient=patient, policy=policy, rescheduled_from=old)
+    _changed(new, event="rescheduled", by=by, reason=reason, previous=old)
+    return new

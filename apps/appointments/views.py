@@ -14,6 +14,7 @@ from . import docs, selectors, services
 from .filters import AppointmentFilter, MyAppointmentFilter
 from .serializers import (
     AppointmentCreateSerializer,
+    AppointmentRescheduleSerializer,
     AppointmentSerializer,
     AppointmentStatusSerializer,
     StatusChangeSerializer,
@@ -42,6 +43,7 @@ class AppointmentViewSet(
         "partial_update": [has_role(Role.DOCTOR, Role.PATIENT, Role.ADMIN), IsOwner],
         "destroy": [has_role(Role.PATIENT, Role.ADMIN), IsOwner],
         "history": [IsOwner],
+        "reschedule": [has_role(Role.DOCTOR, Role.PATIENT, Role.ADMIN), IsOwner],
     }
 
     def get_permissions(self):
@@ -51,9 +53,11 @@ class AppointmentViewSet(
         return selectors.appointment_list_for(self.request.user)
 
     def get_serializer_class(self):
-        return {"create": AppointmentCreateSerializer, "partial_update": AppointmentStatusSerializer}.get(
-            self.action, AppointmentSerializer
-        )
+        return {
+            "create": AppointmentCreateSerializer,
+            "partial_update": AppointmentStatusSerializer,
+            "reschedule": AppointmentRescheduleSerializer,
+        }.get(self.action, AppointmentSerializer)
 
     @action(detail=False, methods=["get"], filterset_class=MyAppointmentFilter)
     def me(self, request):
@@ -66,6 +70,7 @@ class AppointmentViewSet(
             by=request.user,
             timeslot_id=serializer.validated_data["timeslot"],
             patient=serializer.validated_data.get("patient"),
+            policy=booking_policy(),
         )
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
@@ -92,3 +97,17 @@ class AppointmentViewSet(
     def history(self, request, pk=None):
         changes = selectors.appointment_history(self.get_object())
         return Response(StatusChangeSerializer(changes, many=True).data)
+
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reschedule(self, request, pk=None):
+        appointment = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        new = services.appointment_reschedule(
+            appointment=appointment,
+            by=request.user,
+            timeslot_id=serializer.validated_data["timeslot"],
+            reason=serializer.validated_data["reason"],
+            policy=booking_policy(),
+        )
+        return Response(AppointmentSerializer(new).data, status=status.HTTP_201_CREATED)

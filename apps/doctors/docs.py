@@ -32,6 +32,8 @@ SLOT = {
     "is_available": True,
 }
 
+TOO_FAR_AHEAD = field_error("date", "Slots open at most 365 days ahead (until 2027-11-29).")
+
 
 DATE = OpenApiParameter("date", OpenApiTypes.DATE, description="Only slots on this date (YYYY-MM-DD).")
 
@@ -109,6 +111,7 @@ timeslots = extend_schema_view(
                     400: [
                         field_error("end_time", "The end time must be after the start time."),
                         field_error("start_time", "A time slot cannot start in the past."),
+                        TOO_FAR_AHEAD,
                     ],
                     409: [OVERLAP],
                 },
@@ -137,7 +140,7 @@ timeslots = extend_schema_view(
         ],
         responses={
             201: ok(TimeSlotSerializer, SLOT, "Created", status="201", many=True),
-            **errors(400, 401, 403, 409, examples={409: [OVERLAP]}),
+            **errors(400, 401, 403, 409, examples={400: [TOO_FAR_AHEAD], 409: [OVERLAP]}),
         },
     ),
     destroy=extend_schema(

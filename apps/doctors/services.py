@@ -2,7 +2,8 @@
 that back them.
 
 - ``slot_create`` / ``slot_bulk_create``: start before end (``slot_starts_before_end``), not in
-  the past, no overlap with the doctor's other slots (``slot_no_overlap_per_doctor``).
+  the past, not more than ``SLOT_MAX_DAYS_AHEAD`` ahead (``core.policy``), no overlap with the
+  doctor's other slots (``slot_no_overlap_per_doctor``).
 - ``slot_delete``: only a slot that was never booked (``on_delete=PROTECT`` on appointments).
 """
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 from apps.users.models import Role, User
 from apps.users.services import user_acting_for
 from core.exceptions import Conflict, InvalidInput
+from core.policy import BookingPolicy, booking_policy
 
 from .models import TimeSlot
 
@@ -46,7 +48,12 @@ class SlotTimes:
     end_time: dt.time
 
 
-def _check_times(date: dt.date, slots: Iterable[SlotTimes]) -> list[SlotTimes]:
+def _check_times(date: dt.date, slots: Iterable[SlotTimes], *, max_ahead: dt.timedelta) -> list[SlotTimes]:
+    last_day = local_now().date() + max_ahead
+    if date > last_day:
+        raise InvalidInput(
+            f"Slots open at most {max_ahead.days} days ahead (until {last_day:%Y-%m-%d}).", field="date"
+        )
     slots = sorted(slots, key=lambda s: s.start_time)
     for slot in slots:
         if slot.start_time >= slot.end_time:
@@ -106,10 +113,17 @@ def _insert(doctor: User, date: dt.date, slots: list[SlotTimes]) -> list[TimeSlo
 
 @transaction.atomic
 def slot_create(
-    *, by: User, date: dt.date, start_time: dt.time, end_time: dt.time, doctor: User | None = None
+    *,
+    by: User,
+    date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    doctor: User | None = None,
+    policy: BookingPolicy | None = None,
 ) -> TimeSlot:
     doctor = user_acting_for(by=by, named=doctor, role=Role.DOCTOR, field="doctor", action="open slots")
-    slots = _check_times(date, [SlotTimes(start_time, end_time)])
+    max_ahead = (policy or booking_policy()).slot_max_ahead
+    slots = _check_times(date, [SlotTimes(start_time, end_time)], max_ahead=max_ahead)
     return _insert(doctor, date, slots)[0]
 
 
@@ -164,11 +178,12 @@ def slot_bulk_create(
     slot_minutes: int,
     breaks: Iterable[SlotTimes] = (),
     doctor: User | None = None,
+    policy: BookingPolicy | None = None,
 ) -> list[TimeSlot]:
     """A day of slots at once: all or nothing; overlaps are refused with their times named."""
     doctor = user_acting_for(by=by, named=doctor, role=Role.DOCTOR, field="doctor", action="open slots")
     plan = day_plan(start_time=start_time, end_time=end_time, slot_minutes=slot_minutes, breaks=breaks)
-    slots = _check_times(date, plan)
+    slots = _check_times(date, plan, max_ahead=(policy or booking_policy()).slot_max_ahead)
     return _insert(doctor, date, slots)
 
 

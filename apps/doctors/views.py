@@ -11,6 +11,7 @@ from apps.users import selectors as user_selectors
 from apps.users.models import Role
 from apps.users.permissions import has_role
 from apps.users.serializers import DoctorSerializer
+from core.policy import booking_policy
 
 from . import docs, selectors, services
 from .filters import DoctorFilter, FreeSlotFilter, TimeSlotFilter
@@ -74,7 +75,7 @@ class TimeSlotViewSet(
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        slot = services.slot_create(by=request.user, **serializer.validated_data)
+        slot = services.slot_create(by=request.user, policy=booking_policy(), **serializer.validated_data)
         return Response(TimeSlotSerializer(slot).data, status=status.HTTP_201_CREATED)
 
     # Answers the created slots as a plain list: no page, no filters.
@@ -84,7 +85,7 @@ class TimeSlotViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data["breaks"] = [services.SlotTimes(**b) for b in data.get("breaks", [])]
-        slots = services.slot_bulk_create(by=request.user, **data)
+        slots = services.slot_bulk_create(by=request.user, policy=booking_policy(), **data)
         return Response(TimeSlotSerializer(slots, many=True).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):

@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from apps.appointments.models import ACTIVE_STATUSES, Appointment
 from apps.doctors.models import TimeSlot
 from apps.doctors.tests.factories import TimeSlotFactory, tomorrow
-from apps.users.tests.factories import DoctorFactory, PatientFactory
+from apps.users.tests.factories import AdminFactory, DoctorFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -131,3 +131,96 @@ def test_confirm_racing_a_cancel_ends_in_one_consistent_state():
     assert appointment.status == "cancelled"
     slot.refresh_from_db()
     assert slot.is_available is True
+
+
+def test_one_patient_booking_overlapping_slots_of_several_doctors_at_once_gets_one():
+    patient = PatientFactory()
+    day = tomorrow() + dt.timedelta(days=1)
+    slots = [
+        TimeSlotFactory(doctor=DoctorFactory(), date=day, start_time=dt.time(9, m), end_time=dt.time(10, m))
+        for m in range(0, 30, 5)
+    ]
+    responses = race(
+        [lambda s=s: client_for(patient).post("/api/appointments/", {"timeslot": s.id}) for s in slots]
+    )
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * (len(slots) - 1), statuses
+    assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"patient_busy"}
+    assert Appointment.objects.filter(patient=patient, status__in=ACTIVE_STATUSES).count() == 1
+    assert TimeSlot.objects.filter(pk__in=[s.id for s in slots], is_available=False).count() == 1
+
+
+def test_one_patient_racing_past_the_cap_gets_exactly_the_cap(settings):
+    settings.BOOKING_MAX_ACTIVE_PER_PATIENT = 2
+    patient, doctor = PatientFactory(), DoctorFactory()
+    slots = TimeSlotFactory.create_batch(6, doctor=doctor)  # consecutive, never overlapping
+    responses = race(
+        [lambda s=s: client_for(patient).post("/api/appointments/", {"timeslot": s.id}) for s in slots]
+    )
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 2 + [409] * 4, statuses
+    assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"too_many_bookings"}
+    assert Appointment.objects.filter(patient=patient, status__in=ACTIVE_STATUSES).count() == 2
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_reschedule_racing_a_booking_of_the_target_slot_has_one_winner(round_):
+    doctor = DoctorFactory()
+    mover, booker = PatientFactory(), PatientFactory()
+    old, target = TimeSlotFactory(doctor=doctor), TimeSlotFactory(doctor=doctor)
+    booked = client_for(mover).post("/api/appointments/", {"timeslot": old.id}).json()
+
+    moved, took = race(
+        [
+            lambda: client_for(mover).post(
+                f"/api/appointments/{booked['id']}/reschedule/", {"timeslot": target.id}
+            ),
+            lambda: client_for(booker).post("/api/appointments/", {"timeslot": target.id}),
+        ]
+    )
+
+    assert sorted([moved.status_code, took.status_code]) == [201, 409], (moved.content, took.content)
+    on_target = Appointment.objects.filter(timeslot=target, status__in=ACTIVE_STATUSES).get()
+    old_appointment = Appointment.objects.get(pk=booked["id"])
+    old.refresh_from_db()
+    if moved.status_code == 201:
+        assert on_target.patient == mover
+        assert on_target.rescheduled_from_id == booked["id"]
+        assert old_appointment.status == "cancelled"
+        assert old.is_available is True
+    else:  # the loser's state is unchanged: still booked on the old slot
+        assert on_target.patient == booker
+        assert old_appointment.status == "pending"
+        assert old.is_available is False
+        assert not Appointment.objects.filter(rescheduled_from=old_appointment).exists()
+
+
+@pytest.mark.parametrize("round_", range(3))
+@pytest.mark.parametrize("who", ["patient", "doctor"])
+def test_deactivation_racing_bookings_never_leaves_an_active_appointment_of_an_inactive_user(who, round_):
+    admin = AdminFactory()
+    doctor = DoctorFactory()
+    patients = PatientFactory.create_batch(4)
+    day = tomorrow() + dt.timedelta(days=1)
+    slots = TimeSlotFactory.create_batch(4, doctor=doctor, date=day)
+    target = doctor if who == "doctor" else patients[0]
+    # The patient case: one patient books four slots; the doctor case: four patients book his.
+    bookers = [patients[0]] * 4 if who == "patient" else patients
+
+    calls = [lambda: client_for(admin).delete(f"/api/users/{target.id}/")]
+    calls += [
+        lambda p=p, s=s: client_for(p).post("/api/appointments/", {"timeslot": s.id})
+        for p, s in zip(bookers, slots, strict=True)
+    ]
+    responses = race(calls)
+
+    assert all(not isinstance(r, Exception) and r.status_code < 500 for r in responses), responses
+    assert responses[0].status_code == 204
+    owner = {"doctor": target} if who == "doctor" else {"patient": target}
+    assert not Appointment.objects.filter(status__in=ACTIVE_STATUSES, **owner).exists()
+    booked_slots = set(
+        Appointment.objects.filter(status__in=ACTIVE_STATUSES).values_list("timeslot_id", flat=True)
+    )
+    assert set(TimeSlot.objects.filter(is_available=False).values_list("id", flat=True)) == booked_slots

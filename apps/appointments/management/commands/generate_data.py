@@ -5,6 +5,10 @@
 Users are named ``<prefix>-admin``, ``<prefix>-doctor-<n>``, ``<prefix>-patient-<n>`` and share
 ``--password``. Slots start tomorrow, ``--slots-per-day`` of ``--slot-minutes`` from 08:00;
 ``--booked`` of them get an appointment (pending or confirmed), with ``is_available`` in step.
+``--past-days`` adds days before today whose booked visits are over (completed or no_show).
+A patient never gets two appointments at one time (the database's overlap guard); the
+booking policy's cap is the API's rule, not the generator's. The history triggers record
+every generated appointment (``by`` null).
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class Command(BaseCommand):
         parser.add_argument("--doctors", type=int, default=10)
         parser.add_argument("--patients", type=int, default=50)
         parser.add_argument("--days", type=int, default=14, help="days of slots, starting tomorrow")
+        parser.add_argument("--past-days", type=int, default=0, help="days of finished visits before today")
         parser.add_argument("--slots-per-day", type=int, default=16)
         parser.add_argument("--slot-minutes", type=int, default=30)
         parser.add_argument("--booked", type=float, default=0.3, help="share of slots booked (0-1)")
@@ -84,6 +89,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         with transaction.atomic():
             admin, doctors, patients = self._users(o, rng)
+            o["_patients"] = patients
             slots = self._slots(o, doctors, rng)
             appointments = self._appointments(o, slots, patients, rng)
         with connection.cursor() as cursor:  # fresh statistics, or the planner guesses from none
@@ -143,9 +149,10 @@ class Command(BaseCommand):
         return admin, doctors, patients
 
     def _slots(self, o, doctors, rng):
-        first_day = timezone.localdate() + dt.timedelta(days=1)
+        today = timezone.localdate()
+        days = [today + dt.timedelta(days=d) for d in range(-o["past_days"], o["days"] + 1) if d]
         length = dt.timedelta(minutes=o["slot_minutes"])
-        day_start = dt.datetime.combine(first_day, dt.time(8))
+        day_start = dt.datetime.combine(today, dt.time(8))
         times = [
             ((day_start + i * length).time(), (day_start + (i + 1) * length).time())
             for i in range(o["slots_per_day"])
@@ -153,27 +160,41 @@ class Command(BaseCommand):
         slots = [
             TimeSlot(
                 doctor=doctor,
-                date=first_day + dt.timedelta(days=day),
+                date=day,
                 start_time=start,
                 end_time=end,
                 is_available=rng.random() >= o["booked"],
             )
             for doctor in doctors
-            for day in range(o["days"])
+            for day in days
             for start, end in times
         ]
+        # No more bookings at one time than there are patients to hold them.
+        booked_at: dict[tuple, int] = {}
+        for slot in slots:
+            if not slot.is_available:
+                key = (slot.date, slot.start_time)
+                booked_at[key] = booked_at.get(key, 0) + 1
+                slot.is_available = booked_at[key] > len(o["_patients"])
         return TimeSlot.objects.bulk_create(slots, batch_size=BATCH)
 
     def _appointments(self, o, slots, patients, rng):
-        booked = [
-            Appointment(
-                doctor_id=slot.doctor_id,
-                patient=rng.choice(patients),
-                timeslot=slot,
-                status=rng.choice((Status.PENDING, Status.CONFIRMED)),
-            )
-            for slot in slots
-            if not slot.is_available
-        ]
+        today = timezone.localdate()
+        at_time: dict[tuple, list[TimeSlot]] = {}
+        for slot in slots:
+            if not slot.is_available:
+                at_time.setdefault((slot.date, slot.start_time), []).append(slot)
+        booked = []
+        for (date, _), taken in at_time.items():
+            over = date < today
+            for slot, patient in zip(taken, rng.sample(patients, len(taken)), strict=True):
+                status = (
+                    rng.choice((Status.COMPLETED, Status.COMPLETED, Status.COMPLETED, Status.NO_SHOW))
+                    if over
+                    else rng.choice((Status.PENDING, Status.CONFIRMED))
+                )
+                booked.append(
+                    Appointment(doctor_id=slot.doctor_id, patient=patient, timeslot=slot, status=status)
+                )
         Appointment.objects.bulk_create(booked, batch_size=BATCH)
         return len(booked)
