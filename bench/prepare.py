@@ -19,7 +19,7 @@ django.setup()
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from apps.appointments import selectors as appointment_selectors  # noqa: E402
-from apps.appointments.models import Appointment, Status  # noqa: E402
+from apps.appointments.models import ACTIVE_STATUSES, Appointment, Status  # noqa: E402
 from apps.doctors import selectors as slot_selectors  # noqa: E402
 from apps.doctors.models import TimeSlot  # noqa: E402
 from apps.users.models import Role, User  # noqa: E402
@@ -76,13 +76,27 @@ def main(out: Path, per_write: int) -> None:
         "my_appointments",
         [line("GET", "/api/appointments/me/", rng.choice(with_appointments)) for _ in range(2000)],
     )
-    free = list(TimeSlot.objects.filter(is_available=True).values_list("id", flat=True)[:per_write])
-    rng.shuffle(free)
-    write(
-        out,
-        "booking",
-        [line("POST", "/api/appointments/", rng.choice(patients), {"timeslot": slot}) for slot in free],
+    free = list(
+        TimeSlot.objects.filter(is_available=True).values_list("id", "date", "start_time")[:per_write]
     )
+    rng.shuffle(free)
+    # A patient is never in two places at once (409 patient_busy): nobody books a time they
+    # hold already. Slots of one time never outnumber the patients in the generated clinics.
+    busy = set(
+        Appointment.objects.filter(status__in=ACTIVE_STATUSES).values_list(
+            "patient_id", "timeslot__date", "timeslot__start_time"
+        )
+    )
+    bookings = []
+    for slot, date, start in free:
+        # All generated slots have one length on one grid: same start = same time.
+        patient = next(
+            (p for p in (rng.choice(patients) for _ in range(100)) if (p, date, start) not in busy), None
+        )
+        if patient is not None:
+            busy.add((patient, date, start))
+            bookings.append(line("POST", "/api/appointments/", patient, {"timeslot": slot}))
+    write(out, "booking", bookings)
     pending = list(
         Appointment.objects.filter(status=Status.PENDING).values_list("id", "doctor_id")[:per_write]
     )

@@ -39,8 +39,13 @@ def inner() -> None:
     patient = User.objects.get(username="prof-patient-1")
     client = APIClient(SERVER_NAME="127.0.0.1")
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(patient)}")
+    # One doctor's slots never overlap, so one patient may hold them all (bench/settings.py
+    # lifts the cap); several doctors' slots at one time would be 409 patient_busy.
+    doctor = TimeSlot.objects.values_list("doctor_id", flat=True).first()
     free = iter(
-        TimeSlot.objects.filter(is_available=True).values_list("id", flat=True)[: WARM + TIMED + PROFILED]
+        TimeSlot.objects.filter(is_available=True, doctor_id=doctor).values_list("id", flat=True)[
+            : WARM + TIMED + PROFILED
+        ]
     )
 
     def book() -> None:
@@ -80,7 +85,7 @@ def inner() -> None:
 def main() -> None:
     env = live.base_env(DJANGO_SETTINGS_MODULE="bench.settings")
     booked = os.environ.get("PROFILE_BOOKED", "0")
-    generate = "--prefix prof --doctors 20 --patients 10 --booked".split()
+    generate = "--prefix prof --doctors 20 --patients 10 --days 40 --booked".split()  # 640 slots a doctor
     with live.clinic(env, "profile", *generate, booked) as env:
         command = [sys.executable, "-m", "bench.profile", "--inner", *sys.argv[1:]]
         subprocess.run(command, cwd=live.ROOT, env=env, check=True)

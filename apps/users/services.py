@@ -149,6 +149,10 @@ def user_deactivate(*, user: User, by: User) -> User:
     Access tokens are refused because simplejwt checks ``is_active`` on each request;
     refresh tokens are blacklisted here. Other apps release what the user holds through
     the ``user_deactivated`` signal, inside this transaction.
+
+    The user row is locked FOR UPDATE before anything else (lock order: the docstring of
+    apps/appointments/services.py): a booking in flight holds it shared, so it either
+    commits first and its appointment is cancelled here, or waits and finds the user inactive.
     """
     if user.pk == by.pk:
         raise InvalidInput("You cannot deactivate your own account.", field="is_active")
