@@ -69,6 +69,7 @@ _DEFAULT_ERRORS = {
     404: ("not_found", "No such object.", None),
     409: ("conflict", "The request conflicts with the current state.", None),
     413: ("request_too_large", "The request body is larger than 1048576 bytes.", None),
+    422: ("idempotency_key_reused", "This Idempotency-Key was used for another request.", None),
     429: ("throttled", "Request was throttled. Expected available in 42 seconds.", None),
 }
 
@@ -79,6 +80,7 @@ _DESCRIPTIONS = {
     404: "No such object, or it belongs to someone else (on lists: no such page).",
     409: "Valid, but conflicts with the current state.",
     413: "The request body is over 1 MiB; refused before it is read.",
+    422: "The Idempotency-Key was used before with another request.",
     429: "Too many requests; retry later.",
 }
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.doctors",
     "apps.appointments",
     "apps.notifications",
+    "apps.idempotency",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
+from apps.idempotency.docs import IDEMPOTENCY_KEY, KEY_IN_FLIGHT, KEY_INVALID, KEY_REUSED
 from core.openapi import errors, field_error, list_errors, ok
 
 from .serializers import (
@@ -107,7 +108,9 @@ appointments = extend_schema_view(
         summary="Book a time slot",
         description="Patients book for themselves; admins name the `patient`; doctors get 403. "
         "The doctor comes from the slot. The slot must be free and not started; exactly one "
-        "of many simultaneous bookings of a slot wins, the others get 409 `slot_taken`." + POLICY,
+        "of many simultaneous bookings of a slot wins, the others get 409 `slot_taken`. Send an "
+        "`Idempotency-Key` to retry safely after a dropped connection." + POLICY,
+        parameters=[IDEMPOTENCY_KEY],
         request=AppointmentCreateSerializer,
         examples=[
             OpenApiExample("Patient books", request_only=True, value={"timeslot": 31}),
@@ -122,9 +125,11 @@ appointments = extend_schema_view(
                 401,
                 403,
                 409,
+                422,
                 examples={
-                    400: [STARTED_SLOT, TOO_SOON, TOO_FAR],
-                    409: [TAKEN, BUSY, TOO_MANY],
+                    400: [STARTED_SLOT, TOO_SOON, TOO_FAR, KEY_INVALID],
+                    409: [TAKEN, BUSY, TOO_MANY, KEY_IN_FLIGHT],
+                    422: [KEY_REUSED],
                 },
             ),
         },

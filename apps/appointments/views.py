@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.idempotency.decorators import idempotent
 from apps.users.models import Role
 from apps.users.permissions import IsAdmin, IsOwner, has_role
 from core.policy import booking_policy
@@ -63,6 +64,7 @@ class AppointmentViewSet(
     def me(self, request):
         return self.list(request)
 
+    @idempotent
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
