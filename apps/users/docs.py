@@ -52,7 +52,9 @@ register = extend_schema(
         "`patient` (admins are created by admins). Profile fields go flat beside the user "
         "fields: doctors send `specialization`, `gender`, optional `experience_years` (0-70); "
         "patients send `phone`, `gender`, optional `date_of_birth` (1900-01-01 to today). "
-        "Fields such as `is_staff` and `is_approved` are ignored. A doctor starts with "
+        "Fields such as `is_staff` and `is_approved` are ignored. A username taken in any case "
+        "(`Malika` when `malika` exists) is a 400 on `username`, also when both register at the "
+        "same instant. A doctor starts with "
         "`is_approved: false` while `DOCTOR_APPROVAL_REQUIRED` is on (the default): he can sign "
         "in, edit his profile and open slots, but patients neither find nor book him until an "
         "admin approves him (`POST /api/users/{id}/approve/`). Throttled (`THROTTLE_RATE_REGISTER`)."
@@ -109,7 +111,8 @@ register = extend_schema(
 login = extend_schema(
     tags=["auth"],
     summary="Log in: get an access and a refresh token",
-    description="Public. Wrong credentials or a deactivated account answer 401. Throttled per "
+    description="Public. The username is matched whatever its case (usernames are unique "
+    "case-insensitively). Wrong credentials or a deactivated account answer 401. Throttled per "
     "client address (`THROTTLE_RATE_LOGIN`, 429 `throttled`), and failed logins are counted per "
     "username from any address: after `AXES_FAILURE_LIMIT` of them the username is locked for "
     "`AXES_COOLOFF_MINUTES` (429 `locked_out`, even with the right password).",

@@ -30,6 +30,11 @@ class Gender(models.TextChoices):
 
 
 class UserManager(DjangoUserManager):
+    def get_by_natural_key(self, username):
+        # Usernames are unique case-insensitively (user_username_ci_unique), so "Malika" logs
+        # in as malika: the one account, found through the same UPPER() index.
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         # createsuperuser (also --noinput) makes an admin of this API, not only of the admin site.
         extra_fields["role"] = Role.ADMIN
@@ -51,6 +56,14 @@ class User(AbstractUser):
         ordering = ["id"]
         indexes = [models.Index(fields=["role", "is_active"], name="user_role_active_idx")]
         constraints = [
+            # One account per name whatever its case ("Malika" and "malika" are one person at
+            # a front desk). UPPER(), not LOWER(): it is what Django's iexact compares, so
+            # this index also serves login (get_by_natural_key) and the registration check.
+            models.UniqueConstraint(
+                Upper("username"),
+                name="user_username_ci_unique",
+                violation_error_message="A user with that username already exists.",
+            ),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
             # Only admins may reach the Django admin site or bypass permissions.
             models.CheckConstraint(

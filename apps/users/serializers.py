@@ -7,7 +7,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from .models import DoctorProfile, PatientProfile, Role, User
-from .services import SELF_REGISTRATION_CHOICES
+from .services import SELF_REGISTRATION_CHOICES, USERNAME_TAKEN, username_taken
 
 
 class DoctorProfileSerializer(serializers.ModelSerializer):
@@ -128,8 +128,8 @@ class UserCreateSerializer(_PasswordMixin, FlatProfileInputSerializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
     def validate_username(self, value: str) -> str:
-        if User.objects.filter(username__iexact=value).exists():
-            raise serializers.ValidationError("A user with that username already exists.")
+        if username_taken(value):
+            raise serializers.ValidationError(USERNAME_TAKEN)
         return value
 
 

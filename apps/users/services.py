@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from core.exceptions import ApplicationError, InvalidInput
@@ -16,6 +16,20 @@ SELF_REGISTRATION_ROLES = (Role.DOCTOR, Role.PATIENT)
 SELF_REGISTRATION_CHOICES = [(role.value, role.label) for role in SELF_REGISTRATION_ROLES]
 
 PROFILE_MODELS = {Role.DOCTOR: DoctorProfile, Role.PATIENT: PatientProfile}
+
+USERNAME_TAKEN = "A user with that username already exists."
+# The column's own unique index and the case-insensitive one (User.Meta.constraints).
+USERNAME_CONSTRAINTS = {"users_user_username_key", "user_username_ci_unique"}
+
+
+def _constraint_of(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+def username_taken(username: str) -> bool:
+    """Whether an account of this name exists, in any case (the rule; the index backs it)."""
+    return User.objects.filter(username__iexact=username).exists()
 
 
 def user_acting_for(*, by: User, named: User | None, role: str, field: str, action: str) -> User:
@@ -68,7 +82,15 @@ def user_create(
         is_approved=is_approved or role != Role.DOCTOR,
     )
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # Two registrations of one name (in any case) at once: the serializer's check passed
+        # for both, the unique index decides; the loser gets the check's own 400.
+        if _constraint_of(exc) in USERNAME_CONSTRAINTS:
+            raise InvalidInput(USERNAME_TAKEN, field="username") from exc
+        raise
     if role in PROFILE_MODELS:
         PROFILE_MODELS[role].objects.create(user=user, **(profile or {}))
     return user

@@ -1,11 +1,9 @@
 """Real races: threads with their own database connections, committed transactions."""
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -13,6 +11,7 @@ from apps.appointments.models import ACTIVE_STATUSES, Appointment
 from apps.doctors.models import TimeSlot
 from apps.doctors.tests.factories import TimeSlotFactory, tomorrow
 from apps.users.tests.factories import AdminFactory, DoctorFactory, PatientFactory
+from core.testing import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,28 +20,6 @@ def client_for(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
     return client
-
-
-def race(calls: list[Callable[[], object]]) -> list:
-    """Run the calls at the same instant, each in its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # reported by the assertions, never swallowed
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_twelve_patients_booking_one_slot_at_once_exactly_one_wins():

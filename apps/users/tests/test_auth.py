@@ -155,6 +155,19 @@ def test_login_returns_access_and_refresh(api, patient):
     assert set(response.json()) == {"access", "refresh"}
 
 
+@pytest.mark.parametrize("typed", ["malika", "MALIKA", "Malika"])
+def test_login_finds_the_account_whatever_the_case_typed(api, typed):
+    user = PatientFactory(username="Malika")
+    response = api.post("/api/auth/login/", {"username": typed, "password": PASSWORD})
+    assert response.status_code == 200
+    assert (
+        api.as_user(None)
+        .get("/api/auth/me/", HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+        .json()["id"]
+        == user.id
+    )
+
+
 def test_wrong_password_is_401(api, patient):
     response = api.post("/api/auth/login/", {"username": patient.username, "password": "wrong"})
     assert response.status_code == 401
