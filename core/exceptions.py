@@ -16,6 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework_simplejwt.exceptions import InvalidToken
 
 
 class ApplicationError(Exception):
@@ -68,6 +69,38 @@ _CODES = {
 }
 
 
+# 401s: "not_authenticated" means no credentials were sent; "token_not_valid" means a token was
+# sent and cannot be used, and the message says why (so a client knows to refresh or log in).
+_TOKEN_FAILURES = {
+    # simplejwt's codes (authentication.get_user, the header check) and messages (tokens.py).
+    "password_changed": "The token was revoked: the password has been changed since it was issued.",
+    "user_inactive": "The token was revoked: the account has been deactivated.",
+    "user_not_found": "The token's user does not exist.",
+    "bad_authorization_header": "The token is malformed: send 'Authorization: Bearer <access token>'.",
+    "Token is expired": "The token has expired: get a new one from /api/auth/token/refresh/ or log in.",
+    "Token is invalid": "The token is malformed or was not signed by this server.",
+    "Token is blacklisted": "The token was revoked (logged out, already rotated, or the password changed).",
+    "Token has wrong type": "The token is of the wrong type (a refresh token instead of an access token?).",
+}
+
+
+def _unauthorized(exc: exceptions.APIException) -> tuple[str, str]:
+    """The code and message of a 401."""
+    if isinstance(exc, exceptions.NotAuthenticated):
+        return "not_authenticated", str(exc.detail)
+    detail = exc.detail
+    if isinstance(detail, dict):  # simplejwt: {"detail", "code", "messages": [{"message"}, ...]}
+        messages = detail.get("messages") or []
+        reason = str(messages[0]["message"]) if messages else str(detail.get("detail", ""))
+        code = str(detail.get("code", ""))
+    else:
+        reason, code = str(detail), str(getattr(detail, "code", "") or "")
+    if isinstance(exc, InvalidToken) or code in _TOKEN_FAILURES:
+        return "token_not_valid", _TOKEN_FAILURES.get(code) or _TOKEN_FAILURES.get(reason) or reason
+    # Wrong credentials at login: simplejwt's "no_active_account".
+    return code or "authentication_failed", reason
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     error: dict = {"code": code, "message": message}
     if fields:
@@ -103,6 +136,8 @@ def exception_handler(exc, context):
         else:
             items = detail if isinstance(detail, list) else [detail]
             response.data = error_body(code, str(items[0]) if items else "Invalid input.")
+    elif response.status_code == 401 and isinstance(exc, exceptions.APIException):
+        response.data = error_body(*_unauthorized(exc))
     else:
         detail = getattr(exc, "detail", None)
         if isinstance(detail, exceptions.ErrorDetail) and detail.code and code == "error":

@@ -73,9 +73,25 @@ _DEFAULT_ERRORS = {
     429: ("throttled", "Request was throttled. Expected available in 42 seconds.", None),
 }
 
+# A 401 tells a missing token from one that cannot be used (core.exceptions._unauthorized).
+TOKEN_NOT_VALID = (
+    "token_not_valid",
+    "The token has expired: get a new one from /api/auth/token/refresh/ or log in.",
+    None,
+    "401 token_not_valid (expired)",
+)
+TOKEN_REVOKED = (
+    "token_not_valid",
+    "The token was revoked: the password has been changed since it was issued.",
+    None,
+    "401 token_not_valid (revoked)",
+)
+_DEFAULT_CASES = {401: [_DEFAULT_ERRORS[401], TOKEN_NOT_VALID, TOKEN_REVOKED]}
+
 _DESCRIPTIONS = {
     400: "Invalid input; `fields` names each offending field.",
-    401: "No, invalid or expired token, or a deactivated account.",
+    401: "`not_authenticated`: no token sent. `token_not_valid`: the token is malformed, "
+    "expired or revoked (logout, rotation, password change, deactivation); the message says which.",
     403: "Signed in, but this role may not do this.",
     404: "No such object, or it belongs to someone else (on lists: no such page).",
     409: "Valid, but conflicts with the current state.",
@@ -109,7 +125,7 @@ def errors(*statuses: int, examples: dict[int, list[tuple]] | None = None) -> di
     examples = examples or {}
     result = {}
     for status in statuses:
-        cases = examples.get(status) or [_DEFAULT_ERRORS[status]]
+        cases = examples.get(status) or _DEFAULT_CASES.get(status) or [_DEFAULT_ERRORS[status]]
         result[status] = OpenApiResponse(
             response=ErrorSerializer,
             description=_DESCRIPTIONS[status],

@@ -7,11 +7,15 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import serializers
 
-from core.openapi import errors, field_error, list_errors, ok
+from core.openapi import TOKEN_NOT_VALID, errors, field_error, list_errors, ok
 
-from .serializers import OwnProfileUpdateSerializer, UserSerializer
+from .serializers import (
+    OwnProfileUpdateSerializer,
+    PasswordChangeSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
 
 DOCTOR_EXAMPLE = {
     "id": 7,
@@ -38,9 +42,7 @@ PATIENT_EXAMPLE = {
     "profile": {"phone": "+998901234567", "date_of_birth": "1994-03-18", "gender": "female"},
 }
 
-TokenPair = inline_serializer(
-    name="TokenPair", fields={"access": serializers.CharField(), "refresh": serializers.CharField()}
-)
+TokenPair = TokenPairSerializer
 TOKENS = {"access": "eyJhbGciOiJIUzI1NiIs...access", "refresh": "eyJhbGciOiJIUzI1NiIs...refresh"}
 
 
@@ -150,7 +152,20 @@ refresh = extend_schema(
     examples=[OpenApiExample("Refresh", request_only=True, value={"refresh": TOKENS["refresh"]})],
     responses={
         200: ok(TokenPair, TOKENS, "Rotated tokens"),
-        **errors(400, 401, examples={401: [("token_not_valid", "Token is blacklisted", None)]}),
+        **errors(
+            400,
+            401,
+            examples={
+                401: [
+                    (
+                        "token_not_valid",
+                        "The token was revoked (logged out, already rotated, or the password changed).",
+                        None,
+                    ),
+                    TOKEN_NOT_VALID,
+                ]
+            },
+        ),
     },
 )
 
@@ -163,6 +178,40 @@ logout = extend_schema(
     responses={
         200: ok(inline_serializer("Empty", fields={}), {}, "Logged out"),
         **errors(400, 401),
+    },
+)
+
+password_change = extend_schema(
+    tags=["auth"],
+    summary="Change one's own password",
+    description="Any signed-in user. `old_password` must be the current one; `new_password` "
+    "passes the password rules (length, not common, not all digits, not like the username). "
+    "Answers a fresh token pair: every token issued before, refresh and access, stops working "
+    "at once (401 `token_not_valid`), on every device. An admin setting the password through "
+    "`PATCH /api/users/{id}/` ends the user's tokens the same way. Throttled like login.",
+    request=PasswordChangeSerializer,
+    examples=[
+        OpenApiExample(
+            "Change",
+            request_only=True,
+            value={"old_password": "s3cure-Passw0rd", "new_password": "an0ther-Long-passw0rd"},
+        )
+    ],
+    responses={
+        200: ok(TokenPair, TOKENS, "New tokens"),
+        **errors(
+            400,
+            401,
+            429,
+            examples={
+                400: [
+                    field_error("old_password", "The old password is not correct."),
+                    field_error(
+                        "new_password", "This password is too short. It must contain at least 8 characters."
+                    ),
+                ]
+            },
+        ),
     },
 )
 
@@ -253,7 +302,8 @@ users = extend_schema_view(
         tags=["users"],
         summary="Change a user",
         description="Admins only. Names, email, password, `is_active` and the role's profile "
-        "fields. `username` and `role` are read-only (400 when sent with a new value). "
+        "fields. `username` and `role` are read-only (400 when sent with a new value). A new "
+        "`password` ends every token the user had (401 `token_not_valid` from then on). "
         "Setting `is_active` to false deactivates like DELETE; admins cannot deactivate "
         "themselves (400).",
         examples=[

@@ -5,6 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from .models import DoctorProfile, PatientProfile, Role, User
 from .services import SELF_REGISTRATION_CHOICES, USERNAME_TAKEN, username_taken
@@ -200,3 +204,42 @@ class DoctorSerializer(serializers.ModelSerializer):
 
 class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField()
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    new_password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+    def validate_new_password(self, value: str) -> str:
+        validate_password(value, user=self.context["request"].user)
+        return value
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(read_only=True)
+    refresh = serializers.CharField(read_only=True)
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, which also refuses a refresh token issued before the user's
+    password last changed.
+
+    simplejwt compares its password claim (``CHECK_REVOKE_TOKEN``) on access tokens only;
+    ``user_set_password`` blacklists the refresh tokens outstanding at the change, and this
+    check covers the rest: a password set elsewhere (``manage.py changepassword``) or a
+    refresh token rotated while the password was being changed.
+    """
+
+    def validate(self, attrs):
+        if not jwt_settings.CHECK_REVOKE_TOKEN:
+            return super().validate(attrs)
+        refresh = self.token_class(attrs["refresh"])
+        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        password = User.objects.filter(pk=user_id).values_list("password", flat=True).first()
+        if password is not None and refresh.payload.get(
+            jwt_settings.REVOKE_TOKEN_CLAIM
+        ) != get_md5_hash_password(password):
+            raise InvalidToken(
+                {"detail": "The user's password has been changed.", "code": "password_changed"}
+            )
+        return super().validate(attrs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from core.exceptions import ApplicationError, InvalidInput
@@ -150,10 +151,10 @@ def user_update(*, user: User, by: User, data: dict[str, Any]) -> User:
 
     for name, value in data.items():
         setattr(user, name, value)
+    if data:
+        user.save(update_fields=list(data))
     if password:
-        user.set_password(password)
-    if data or password:
-        user.save()
+        user_set_password(user=user, password=password)
     if profile:
         profile_update(user=user, data=profile)
     if is_active is False and user.is_active:
@@ -183,10 +184,41 @@ def user_deactivate(*, user: User, by: User) -> User:
         return locked
     locked.is_active = False
     locked.save(update_fields=["is_active"])
-    outstanding = OutstandingToken.objects.filter(user=locked).exclude(blacklistedtoken__isnull=False)
-    BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
-    )
+    _revoke_refresh_tokens(user=locked)
     user_deactivated.send(sender=User, user=locked, by=by)
     user.is_active = False
     return locked
+
+
+def _revoke_refresh_tokens(*, user: User) -> None:
+    """Blacklist every refresh token of the user that could still be used."""
+    outstanding = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
+        blacklistedtoken__isnull=False
+    )
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str) -> User:
+    """Set a new password and end every session the user had, at once.
+
+    Access tokens carry a hash of the password hash (simplejwt's ``CHECK_REVOKE_TOKEN``), so
+    they stop matching as soon as this commits; refresh tokens are blacklisted here (and the
+    refresh endpoint checks the same claim, for a password set by any other path such as
+    ``manage.py changepassword``). Validating the password's strength is the caller's job
+    (``validate_password`` in the serializers and admin forms).
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    _revoke_refresh_tokens(user=user)
+    return user
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
+    """A user changes their own password: the old one must be right."""
+    if not user.check_password(old_password):
+        raise InvalidInput("The old password is not correct.", field="old_password")
+    return user_set_password(user=user, password=new_password)

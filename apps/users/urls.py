@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/token/refresh/", views.RefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/me/", views.MeView.as_view(), name="me"),
+    path("auth/password/change/", views.PasswordChangeView.as_view(), name="password-change"),
     path("doctor/profile/", views.DoctorProfileView.as_view(), name="doctor-profile"),
     path("patient/profile/", views.PatientProfileView.as_view(), name="patient-profile"),
     *router.urls,

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.security import lockout_response
 
@@ -19,6 +20,8 @@ from .filters import UserFilter
 from .permissions import IsAdmin, IsDoctor, IsPatient
 from .serializers import (
     OwnProfileUpdateSerializer,
+    PasswordChangeSerializer,
+    RefreshSerializer,
     RegisterSerializer,
     UserCreateSerializer,
     UserSerializer,
@@ -60,7 +63,23 @@ class LoginView(jwt_views.TokenObtainPairView):
 
 @docs.refresh
 class RefreshView(jwt_views.TokenRefreshView):
-    pass
+    serializer_class = RefreshSerializer
+
+
+class PasswordChangeView(GenericAPIView):
+    """Any signed-in user changes their own password and gets a fresh token pair."""
+
+    serializer_class = PasswordChangeSerializer
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"  # a wrong old_password is a guess like a failed login
+
+    @docs.password_change
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_change_password(user=request.user, **serializer.validated_data)
+        refresh = RefreshToken.for_user(user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
 @docs.logout
