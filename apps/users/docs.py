@@ -11,6 +11,8 @@ from drf_spectacular.utils import (
 from core.openapi import TOKEN_NOT_VALID, errors, field_error, list_errors, ok
 
 from .serializers import (
+    OwnDoctorProfileSerializer,
+    OwnPatientProfileSerializer,
     OwnProfileUpdateSerializer,
     PasswordChangeSerializer,
     TokenPairSerializer,
@@ -223,8 +225,14 @@ me = extend_schema(
 )
 
 
+def _flat(example: dict) -> dict:
+    keep = ["id", "username", "role", "first_name", "last_name", "email"]
+    return {**{key: example[key] for key in keep}, **example["profile"]}
+
+
 def own_profile(role: str):
-    example = DOCTOR_EXAMPLE if role == "doctor" else PATIENT_EXAMPLE
+    example = _flat(DOCTOR_EXAMPLE if role == "doctor" else PATIENT_EXAMPLE)
+    answer = OwnDoctorProfileSerializer if role == "doctor" else OwnPatientProfileSerializer
     patch_example = (
         {"specialization": "Cardiology", "experience_years": 13}
         if role == "doctor"
@@ -235,8 +243,9 @@ def own_profile(role: str):
         get=extend_schema(
             tags=["profiles"],
             summary=f"The {role}'s own profile",
-            description=f"{role.capitalize()}s only; other roles get 403.",
-            responses={200: ok(UserSerializer, example, role.capitalize()), **errors(401, 403)},
+            description=f"{role.capitalize()}s only; other roles get 403. The answer has the "
+            "shape PATCH takes: the profile fields flat beside the names and email.",
+            responses={200: ok(answer, example, role.capitalize()), **errors(401, 403)},
         ),
         patch=extend_schema(
             tags=["profiles"],
@@ -247,7 +256,7 @@ def own_profile(role: str):
             ),
             request=OwnProfileUpdateSerializer,
             examples=[OpenApiExample("Change", request_only=True, value=patch_example)],
-            responses={200: ok(UserSerializer, example, role.capitalize()), **errors(400, 401, 403)},
+            responses={200: ok(answer, example, role.capitalize()), **errors(400, 401, 403)},
         ),
     )
 

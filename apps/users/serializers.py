@@ -180,6 +180,42 @@ class OwnProfileUpdateSerializer(FlatProfileInputSerializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
+class _OwnProfileSerializer(serializers.ModelSerializer):
+    """One's own profile as the profile endpoints answer it: in the shape PATCH takes, the
+    profile fields flat beside the user's names and email (plus id, username and role)."""
+
+    role_profile: str
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "role", "first_name", "last_name", "email"]
+        read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["email"] = serializers.CharField(read_only=True)  # as stored, possibly empty
+        attribute = {Role.DOCTOR: "doctor_profile", Role.PATIENT: "patient_profile"}[self.role_profile]
+        for name, field in PROFILE_SERIALIZERS[self.role_profile]().get_fields().items():
+            field.source = f"{attribute}.{name}"
+            field.read_only = True
+            fields[name] = field
+        return fields
+
+
+class OwnDoctorProfileSerializer(_OwnProfileSerializer):
+    role_profile = Role.DOCTOR
+
+    class Meta(_OwnProfileSerializer.Meta):
+        ref_name = "OwnDoctorProfile"
+
+
+class OwnPatientProfileSerializer(_OwnProfileSerializer):
+    role_profile = Role.PATIENT
+
+    class Meta(_OwnProfileSerializer.Meta):
+        ref_name = "OwnPatientProfile"
+
+
 class DoctorSerializer(serializers.ModelSerializer):
     """A doctor in the directory; ``id`` is the doctor's user id."""
 

@@ -19,6 +19,8 @@ from . import docs, selectors, services
 from .filters import UserFilter
 from .permissions import IsAdmin, IsDoctor, IsPatient
 from .serializers import (
+    OwnDoctorProfileSerializer,
+    OwnPatientProfileSerializer,
     OwnProfileUpdateSerializer,
     PasswordChangeSerializer,
     RefreshSerializer,
@@ -96,26 +98,31 @@ class MeView(GenericAPIView):
 
 
 class _OwnProfileView(GenericAPIView):
+    """Reads and writes one's own profile in one flat shape (``answer_serializer``)."""
+
     serializer_class = OwnProfileUpdateSerializer
+    answer_serializer: type
 
     def get(self, request):
-        return Response(UserSerializer(request.user).data)
+        return Response(self.answer_serializer(request.user).data)
 
     def patch(self, request):
         serializer = self.get_serializer(instance=request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.user_update(user=request.user, by=request.user, data=serializer.validated_data)
-        return Response(UserSerializer(user).data)
+        return Response(self.answer_serializer(user).data)
 
 
 @docs.own_profile("doctor")
 class DoctorProfileView(_OwnProfileView):
     permission_classes = [IsDoctor]
+    answer_serializer = OwnDoctorProfileSerializer
 
 
 @docs.own_profile("patient")
 class PatientProfileView(_OwnProfileView):
     permission_classes = [IsPatient]
+    answer_serializer = OwnPatientProfileSerializer
 
 
 @docs.users

@@ -5,18 +5,41 @@ from apps.users.models import Role
 pytestmark = pytest.mark.django_db
 
 
-def test_doctor_reads_and_changes_own_profile(api, doctor):
-    response = api.as_user(doctor).patch(
-        "/api/doctor/profile/", {"specialization": "Surgery", "first_name": "A"}
-    )
+def test_doctor_reads_own_profile_back_at_the_keys_he_wrote(api, doctor):
+    change = {
+        "specialization": "Surgery",
+        "experience_years": 9,
+        "gender": "female",
+        "first_name": "A",
+        "last_name": "B",
+        "email": "a@example.com",
+    }
+    response = api.as_user(doctor).patch("/api/doctor/profile/", change)
     assert response.status_code == 200
-    assert response.json()["profile"]["specialization"] == "Surgery"
-    assert api.as_user(doctor).get("/api/doctor/profile/").json()["first_name"] == "A"
+    read = api.as_user(doctor).get("/api/doctor/profile/").json()
+    assert read == response.json()
+    assert read == {"id": doctor.id, "username": doctor.username, "role": "doctor", **change}
 
 
-def test_patient_changes_own_phone(api, patient):
-    response = api.as_user(patient).patch("/api/patient/profile/", {"phone": "+998907654321"})
-    assert response.json()["profile"]["phone"] == "+998907654321"
+def test_patient_reads_own_profile_back_at_the_keys_she_wrote(api, patient):
+    change = {"phone": "+998907654321", "date_of_birth": "1990-05-06", "gender": "female", "first_name": "M"}
+    response = api.as_user(patient).patch("/api/patient/profile/", change)
+    assert response.status_code == 200
+    read = api.as_user(patient).get("/api/patient/profile/").json()
+    assert read == response.json()
+    assert {key: read[key] for key in change} == change
+    assert "profile" not in read
+    assert set(read) == {
+        "id",
+        "username",
+        "role",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "date_of_birth",
+        "gender",
+    }
 
 
 def test_patient_cannot_set_doctor_fields(api, patient):
