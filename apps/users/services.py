@@ -201,16 +201,20 @@ def _revoke_refresh_tokens(*, user: User) -> None:
 
 
 @transaction.atomic
-def user_set_password(*, user: User, password: str) -> User:
+def user_set_password(*, user: User, password: str | None) -> User:
     """Set a new password and end every session the user had, at once.
 
     Access tokens carry a hash of the password hash (simplejwt's ``CHECK_REVOKE_TOKEN``), so
     they stop matching as soon as this commits; refresh tokens are blacklisted here (and the
     refresh endpoint checks the same claim, for a password set by any other path such as
     ``manage.py changepassword``). Validating the password's strength is the caller's job
-    (``validate_password`` in the serializers and admin forms).
+    (``validate_password`` in the serializers and admin forms). ``None`` turns password login
+    off (the admin site's "disabled").
     """
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     user.save(update_fields=["password"])
     _revoke_refresh_tokens(user=user)
     return user
