@@ -80,12 +80,13 @@ class UserAdmin(DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserAddForm
     change_password_form = PasswordSetForm
-    list_display = ["username", "first_name", "last_name", "role", "is_active", "created_at"]
-    list_filter = ["role", "is_active"]
+    list_display = ["username", "first_name", "last_name", "role", "is_active", "is_approved", "created_at"]
+    list_filter = ["role", "is_active", "is_approved"]
     ordering = ["id"]
     readonly_fields = [
         "username",
         "role",
+        "is_approved",
         "is_staff",
         "is_superuser",
         "created_at",
@@ -98,9 +99,10 @@ class UserAdmin(DjangoUserAdmin):
         (
             "Status",
             {
-                "fields": ["is_active", "is_staff", "is_superuser"],
+                "fields": ["is_active", "is_approved", "is_staff", "is_superuser"],
                 "description": "Unticking “active” deactivates the user: future appointments "
-                "are cancelled and every token stops working. Staff flags follow the role.",
+                "are cancelled and every token stops working. Staff flags follow the role; "
+                "doctors are approved with the “Approve selected doctors” action.",
             },
         ),
         ("Dates", {"fields": ["created_at", "last_login", "date_joined"]}),
@@ -117,7 +119,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-    actions = ["deactivate_selected"]
+    actions = ["deactivate_selected", "approve_selected"]
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []
@@ -166,3 +168,14 @@ class UserAdmin(DjangoUserAdmin):
             except ApplicationError as exc:
                 self.message_user(request, f"{user.username}: {exc.message}", messages.ERROR)
         self.message_user(request, f"{done} user(s) deactivated.", messages.SUCCESS)
+
+    @admin.action(description="Approve selected doctors (patients find and book them from now on)")
+    def approve_selected(self, request, queryset):
+        done = 0
+        for user in queryset:
+            try:
+                services.user_approve(user=user, by=request.user)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{user.username}: {exc.message}", messages.ERROR)
+        self.message_user(request, f"{done} doctor(s) approved.", messages.SUCCESS)

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from apps.appointments.models import Appointment, Status
 from apps.doctors.tests.factories import TimeSlotFactory
 from apps.users.models import DoctorProfile, PatientProfile, Role, User
-from apps.users.tests.factories import PASSWORD, PatientFactory
+from apps.users.tests.factories import PASSWORD, DoctorFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +196,15 @@ def test_profile_fields_change_on_the_admin_site(site, patient):
     data["patient_profile-0-phone"] = "+998907654321"
     assert site.post(change_url(patient), data).status_code == 302
     assert PatientProfile.objects.get(user=patient).phone == "+998907654321"
+
+
+def test_doctors_are_approved_on_the_admin_site_through_the_service(site, patient):
+    waiting = DoctorFactory(is_approved=False)
+    response = site.post(
+        "/admin/users/user/", {"action": "approve_selected", "_selected_action": [waiting.pk, patient.pk]}
+    )
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.is_approved is True
+    data = form_of(site.get(change_url(waiting)))
+    assert "is_approved" not in data  # shown, never edited by hand
