@@ -6,13 +6,17 @@ concurrent requests queue instead of deadlocking):
 
 1. People (``users_user`` rows).
    - booking, rescheduling: the patient FOR NO KEY UPDATE (one booking of a patient at a time:
-     the cap and the overlap check see every earlier one) and the doctor FOR KEY SHARE (only
-     deactivation's FOR UPDATE conflicts with it), in one statement (``_lock_people``);
-   - deactivation (``users.user_deactivate``): the user FOR UPDATE, then this module's
-     ``appointments_cancel_future_of`` reads the list to cancel only after that lock, so a
-     booking either commits first (and is cancelled) or waits and finds the user inactive;
+     the cap and the overlap check see every earlier one) and the doctor FOR SHARE (other
+     bookings of the doctor pass beside it), in one statement (``_lock_people``);
+   - deactivation (``users.user_deactivate``): the user FOR NO KEY UPDATE, which conflicts
+     with both, then this module's ``appointments_cancel_future_of`` reads the list to cancel
+     only after that lock, so a booking either commits first (and is cancelled) or waits and
+     finds the user inactive. Never FOR UPDATE on people: it blocks the foreign-key checks
+     (FOR KEY SHARE) of rows naming them, such as the history row of a change the user makes
+     while holding a slot deactivation waits for — a deadlock
+     (``test_a_doctor_cancelling_while_being_deactivated_never_deadlocks``);
    - opening slots (``doctors._insert``): the doctor FOR NO KEY UPDATE (one schedule change
-     per doctor; bookings' FOR KEY SHARE and foreign-key checks pass beside it).
+     per doctor; a booking of the doctor waits for it, foreign-key checks pass beside it).
 2. Slots FOR UPDATE, several in id order (rescheduling: old and new; deactivation: by slot).
 3. Appointment rows FOR UPDATE.
 
@@ -87,21 +91,20 @@ def _patient_busy() -> Conflict:
 
 
 # Lock order step 1 (module docstring). One statement, two strengths: the patient FOR NO KEY
-# UPDATE (one booking of a patient at a time, for the cap; deactivation's FOR UPDATE waits for
-# it and it for deactivation), the doctor FOR KEY SHARE (blocks only deactivation's FOR
-# UPDATE, not other bookings of the doctor nor his slot creation's FOR NO KEY UPDATE). No other
-# transaction holds one of the two rows in a conflicting mode while waiting for the other, so
-# the order between them inside the statement cannot deadlock.
+# UPDATE (one booking of a patient at a time, for the cap; deactivation's FOR NO KEY UPDATE
+# waits for it and it for deactivation), the doctor FOR SHARE (other bookings of the doctor
+# pass; deactivation waits). No other transaction holds one of the two rows in a conflicting
+# mode while waiting for the other, so their order inside the statement cannot deadlock.
 _LOCK_PEOPLE_OF_SLOT = """
 SELECT p.is_active, d.is_active AND d.is_approved
 FROM users_user p, doctors_timeslot s JOIN users_user d ON d.id = s.doctor_id
 WHERE p.id = %s AND s.id = %s
-FOR NO KEY UPDATE OF p FOR KEY SHARE OF d
+FOR NO KEY UPDATE OF p FOR SHARE OF d
 """
 _LOCK_PEOPLE = """
 SELECT p.is_active, d.is_active AND d.is_approved FROM users_user p, users_user d
 WHERE p.id = %s AND d.id = %s
-FOR NO KEY UPDATE OF p FOR KEY SHARE OF d
+FOR NO KEY UPDATE OF p FOR SHARE OF d
 """
 
 

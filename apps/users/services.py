@@ -173,13 +173,15 @@ def user_deactivate(*, user: User, by: User) -> User:
     refresh tokens are blacklisted here. Other apps release what the user holds through
     the ``user_deactivated`` signal, inside this transaction.
 
-    The user row is locked FOR UPDATE before anything else (lock order: the docstring of
-    apps/appointments/services.py): a booking in flight holds it shared, so it either
+    The user row is locked FOR NO KEY UPDATE before anything else (lock order: the docstring
+    of apps/appointments/services.py): a booking in flight holds it shared, so it either
     commits first and its appointment is cancelled here, or waits and finds the user inactive.
+    Not FOR UPDATE: that would also block foreign-key checks on the row (the history row of a
+    change the user is making), which wait while we wait for their slot: a deadlock.
     """
     if user.pk == by.pk:
         raise InvalidInput("You cannot deactivate your own account.", field="is_active")
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     if not locked.is_active:
         return locked
     locked.is_active = False

@@ -201,3 +201,27 @@ def test_deactivation_racing_bookings_never_leaves_an_active_appointment_of_an_i
         Appointment.objects.filter(status__in=ACTIVE_STATUSES).values_list("timeslot_id", flat=True)
     )
     assert set(TimeSlot.objects.filter(is_available=False).values_list("id", flat=True)) == booked_slots
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_doctor_cancelling_while_being_deactivated_never_deadlocks(round_):
+    """The history row names who cancels (a foreign key: FOR KEY SHARE on the doctor's row);
+    deactivation must not hold that row in a mode that blocks it while it waits for the slot."""
+    admin, doctor = AdminFactory(), DoctorFactory()
+    slots = TimeSlotFactory.create_batch(5, doctor=doctor, date=tomorrow() + dt.timedelta(days=1))
+    booked = [
+        client_for(PatientFactory()).post("/api/appointments/", {"timeslot": s.id}).json()["id"]
+        for s in slots
+    ]
+
+    calls = [lambda: client_for(admin).delete(f"/api/users/{doctor.id}/")]
+    calls += [
+        lambda a=a: client_for(doctor).patch(f"/api/appointments/{a}/", {"status": "cancelled"})
+        for a in booked
+    ]
+    responses = race(calls)
+
+    assert all(not isinstance(r, Exception) and r.status_code < 500 for r in responses), responses
+    assert responses[0].status_code == 204
+    assert not Appointment.objects.filter(doctor=doctor, status__in=ACTIVE_STATUSES).exists()
+    assert TimeSlot.objects.filter(doctor=doctor, is_available=True).count() == len(slots)
