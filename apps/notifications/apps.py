@@ -5,3 +5,6 @@ class NotificationsConfig(AppConfig):
     name = "apps.notifications"
     label = "notifications"
     verbose_name = "Calendar and notifications"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects appointment_changed)

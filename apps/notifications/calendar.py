@@ -48,13 +48,13 @@ def _vtimezone(tzid: str, year: int) -> icalendar.Timezone:
     )
 
 
-def _name(user: User) -> str:
+def display_name(user: User) -> str:
     return user.get_full_name() or user.username
 
 
 def summary(appointment: Appointment, viewer: User) -> str:
     """The other person: the doctor for the patient, the patient for the doctor (both for admins)."""
-    doctor, patient = _name(appointment.doctor), _name(appointment.patient)
+    doctor, patient = display_name(appointment.doctor), display_name(appointment.patient)
     if viewer.pk == appointment.patient_id:
         return f"Appointment with Dr. {doctor}"
     if viewer.pk == appointment.doctor_id:

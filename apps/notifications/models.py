@@ -1,14 +1,17 @@
-"""Calendar feeds and calendar versions of appointments.
+"""Calendar feeds, calendar versions and the emails sent about appointments.
 
 Database guards (migrations):
 
 - ``calendar_version_bump``: trigger on ``appointments_appointment``: every status change adds
   one to the appointment's ``CalendarVersion.sequence`` (the iCalendar ``SEQUENCE``), whichever
   code path made it; a booking writes nothing here (sequence 0 is the absence of a row).
+- ``notification_once``: one email of a kind about an appointment per recipient, so a retried
+  or concurrently re-run task finds the row and never sends it twice.
 """
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from apps.appointments.models import Appointment
 
@@ -41,3 +44,35 @@ class CalendarVersion(models.Model):
 
     def __str__(self) -> str:
         return f"appointment {self.appointment_id} sequence {self.sequence}"
+
+
+class Kind(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+    REMINDER = "reminder", "Reminder"
+
+
+class Notification(models.Model):
+    """One email to one person about one appointment; ``sent_at`` is set once it is sent."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.TextField(blank=True, default="")
+    previous = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "kind", "recipient"], name="notification_once"),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="notification_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of appointment {self.appointment_id} to user {self.recipient_id}"

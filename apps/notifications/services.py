@@ -1,8 +1,8 @@
-"""Writes for calendars and notifications.
+"""Writes for calendar feeds: ``calendar_feed_get_or_create``, ``calendar_feed_rotate``.
 
-Feeds: ``calendar_feed_get_or_create``, ``calendar_feed_rotate``. Notifications:
-``notification_record`` (the one insert in the change's transaction) lives in ``receivers.py``'s
-call into ``tasks``; delivery (``notifications_deliver``, ``reminder_deliver``) in ``delivery.py``.
+Notifications: the one job deferred in a change's transaction is ``receivers.record_change``;
+what the worker then does (record each email, send it once, schedule the reminder) is
+``delivery.py``, run by ``tasks.py``.
 """
 
 from __future__ import annotations

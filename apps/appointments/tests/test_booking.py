@@ -243,15 +243,15 @@ def test_writes_stay_within_their_query_budget(api, patient, doctor, django_asse
     client = api.as_user(patient)
     # user, savepoint, people lock, slot lock (with the patient's overlap and count, and the
     # history's who), insert (the triggers copy the slot's range and write the history),
-    # slot update, release
-    with django_assert_max_num_queries(7):
+    # slot update, notification job (apps.notifications), release
+    with django_assert_max_num_queries(8):
         booked = client.post("/api/appointments/", {"timeslot": slot.id}).json()
     url = f"/api/appointments/{booked['id']}/"
     client = api.as_user(doctor)
-    # user, appointment (with its people and slot), savepoint, lock, update, release
-    with django_assert_max_num_queries(6):
+    # user, appointment (with its people and slot), savepoint, lock, update, notification job, release
+    with django_assert_max_num_queries(7):
         assert client.patch(url, {"status": "confirmed"}).status_code == 200
     client = api.as_user(patient)
-    # user, appointment, savepoint, slot lock, lock, update, slot update, release
-    with django_assert_max_num_queries(8):
+    # user, appointment, savepoint, slot lock, lock, update, slot update, notification job, release
+    with django_assert_max_num_queries(9):
         assert client.delete(url).status_code == 200
