@@ -277,3 +277,17 @@ def test_jobs_of_a_dead_worker_run_again(patient, doctor, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     call_command("worker", "--once")  # a worker starting re-queues it and runs it
     assert len(sent("booked")) == 2
+
+
+@pytest.mark.django_db
+def test_daily_cleanup_flushes_expired_jwts(patient):
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    def token(jti, expires_at):
+        return OutstandingToken.objects.create(user=patient, jti=jti, token="t", expires_at=expires_at)
+
+    expired = token("old", timezone.now() - dt.timedelta(days=1))
+    current = token("new", timezone.now() + dt.timedelta(days=1))
+    tasks.flush_expired_tokens(timestamp=0)
+    assert list(OutstandingToken.objects.values_list("pk", flat=True)) == [current.pk]
+    assert expired.pk != current.pk
