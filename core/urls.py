@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.views import health
+from core.views import health, live
 
 api = [
     path("health/", health, name="health"),
+    path("health/live/", live, name="health-live"),
     path("", include("apps.users.urls")),
     path("", include("apps.doctors.urls")),
     path("", include("apps.appointments.urls")),

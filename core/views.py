@@ -2,7 +2,12 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -15,8 +20,9 @@ Health = inline_serializer(
 
 @extend_schema(
     tags=["health"],
-    summary="Liveness and database check",
-    description="Public. 200 when the app can query its database, 503 when it cannot.",
+    summary="Readiness: the app and its database",
+    description="Public. 200 when the app can query its database, 503 when it cannot "
+    "(`/api/health/live/` checks the process alone).",
     responses={
         200: OpenApiResponse(
             Health,
@@ -47,6 +53,29 @@ def health(request):
     except DatabaseError:
         return Response({"status": "error", "database": "unavailable"}, status=503)
     return Response({"status": "ok", "database": "ok"})
+
+
+Live = inline_serializer(name="Live", fields={"status": serializers.CharField()})
+
+
+@extend_schema(
+    tags=["health"],
+    summary="Liveness: the process answers",
+    description="Public. 200 whenever the process can answer; touches no database, so a "
+    "database outage does not get healthy processes restarted. `/api/health/` is the readiness "
+    "check (database included).",
+    responses={
+        200: OpenApiResponse(
+            Live, examples=[OpenApiExample("Alive", value={"status": "ok"}, response_only=True)]
+        )
+    },
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def live(request):
+    return Response({"status": "ok"})
 
 
 # Errors raised before a DRF view runs (no URL matched, a crash) answer in the API's JSON
