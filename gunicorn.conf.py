@@ -12,7 +12,12 @@ if (Path(__file__).parent / ".env").exists():
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS") or multiprocessing.cpu_count() * 2)
-worker_class = "gthread"
+# gthread, with gunicorn's own refusals (414 URL too long, 431, 400) answered as the API's JSON
+# errors instead of HTML pages (core/gunicorn_worker.py).
+worker_class = "core.gunicorn_worker.JsonErrorThreadWorker"
+# The longest request line (method, path, query) gunicorn reads: 414 past it, documented on
+# every operation (core/openapi.py says this number). gunicorn's default; 8190 at most.
+limit_request_line = 4094
 # Two threads per worker measured best on 2 cores (bench/README.md): more threads only
 # contend for the GIL, one cannot overlap a worker's database waits.
 threads = int(os.environ.get("GUNICORN_THREADS") or 2)

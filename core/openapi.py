@@ -69,6 +69,11 @@ _DEFAULT_ERRORS = {
     404: ("not_found", "No such object.", None),
     409: ("conflict", "The request conflicts with the current state.", None),
     413: ("request_too_large", "The request body is larger than 1048576 bytes.", None),
+    414: (
+        "uri_too_long",
+        "The request line (method, path and query) is longer than 4094 bytes.",
+        None,
+    ),
     422: ("idempotency_key_reused", "This Idempotency-Key was used for another request.", None),
     429: ("throttled", "Request was throttled. Expected available in 42 seconds.", None),
 }
@@ -96,6 +101,8 @@ _DESCRIPTIONS = {
     404: "No such object, or it belongs to someone else (on lists: no such page).",
     409: "Valid, but conflicts with the current state.",
     413: "The request body is over 1 MiB; refused before it is read.",
+    414: "The request line (method, path and query string) is over 4094 bytes; refused by the "
+    "server (gunicorn's `limit_request_line`) before the app sees it.",
     422: "The Idempotency-Key was used before with another request.",
     429: "Too many requests; retry later.",
 }
@@ -148,12 +155,12 @@ def ok(serializer, example, name: str, *, status: str = "200", many: bool = Fals
 
 
 # Answered by the server before any view runs, so possible on every operation.
-_EVERYWHERE = (413,)
+_EVERYWHERE = (413, 414)
 
 
 def document_server_refusals(result, generator, request, public):
     """drf-spectacular postprocessing hook: add the refusals that come before routing (body
-    too large) to every operation, in the common error format."""
+    too large, request line too long) to every operation, in the common error format."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})

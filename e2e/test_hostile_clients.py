@@ -78,3 +78,30 @@ def test_json_nested_100000_deep_is_a_400(server):
         urllib.request.urlopen(request, timeout=30)  # noqa: S310
     assert refused.value.code == 400
     assert json.load(refused.value)["error"]["message"] == "JSON parse error - nested too deeply."
+
+
+def raw_get(url: str, path: str) -> http.client.HTTPResponse:
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.body = response.read()
+    connection.close()
+    return response
+
+
+def test_an_over_long_url_is_a_json_414_as_documented(server):
+    schema = json.load(urllib.request.urlopen(f"{server}/api/schema/?format=json", timeout=30))  # noqa: S310
+    documented = schema["paths"]["/api/appointments/"]["get"]["responses"]["414"]
+    example = next(iter(documented["content"]["application/json"]["examples"].values()))["value"]
+
+    response = raw_get(server, "/api/appointments/?status=" + "x" * 5000)
+    assert response.status == 414
+    assert response.getheader("Content-Type") == "application/json"
+    assert json.loads(response.body) == example
+
+
+def test_a_long_url_within_the_limit_reaches_the_app(server):
+    response = raw_get(server, "/api/appointments/?status=" + "x" * 4000)
+    assert response.status == 401
+    assert response.getheader("X-Request-ID")

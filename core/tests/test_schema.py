@@ -1,7 +1,10 @@
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_openapi_schema_generates_without_warnings(tmp_path):
@@ -70,9 +73,11 @@ def test_every_operation_documents_the_refusals_that_come_before_any_view(client
     schema = client.get("/api/schema/?format=json").json()
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
-            answer = operation["responses"].get("413")
-            assert answer, f"{method} {path} does not document 413"
-            assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+            for status in ("413", "414"):
+                answer = operation["responses"].get(status)
+                assert answer, f"{method} {path} does not document {status}"
+                schema = answer["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}
 
 
 @pytest.mark.django_db
@@ -81,3 +86,15 @@ def test_login_documents_both_kinds_of_429(client):
     examples = schema["paths"]["/api/auth/login/"]["post"]["responses"]["429"]["content"]["application/json"]
     codes = {example["value"]["error"]["code"] for example in examples["examples"].values()}
     assert codes == {"throttled", "locked_out"}
+
+
+def test_the_documented_414_is_what_gunicorn_is_configured_to_refuse():
+    from core.gunicorn_worker import _MESSAGES
+    from core.openapi import _DEFAULT_ERRORS
+
+    config: dict = {}
+    config_file = ROOT / "gunicorn.conf.py"
+    exec(config_file.read_text(), {"__file__": str(config_file)}, config)  # noqa: S102 (our own file)
+    limit = config["limit_request_line"]
+    assert config["worker_class"] == "core.gunicorn_worker.JsonErrorThreadWorker"
+    assert _DEFAULT_ERRORS[414][1] == _MESSAGES[414].format(limit=limit)
