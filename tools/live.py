@@ -40,6 +40,8 @@ def base_env(**overrides: str) -> dict[str, str]:
         "THROTTLE_RATE_LOGIN": "1000000/minute",
         "THROTTLE_RATE_REGISTER": "1000000/minute",
         "GUNICORN_ACCESSLOG": "",
+        # Machine traffic: no line per successful request (4xx/5xx still log as warnings).
+        "LOG_LEVEL": "WARNING",
     }
     env.update(overrides)
     return env
