@@ -222,7 +222,9 @@ appointments = extend_schema_view(
         "slot of the same doctor, in one transaction: a new `pending` appointment with "
         "`rescheduled_from` set to the old one's id (201), and the old one `cancelled` with "
         "its slot free. Another doctor's slot → 400; a taken slot → 409 `slot_taken`, and "
-        "nothing changes. The new slot meets every booking rule." + POLICY,
+        "nothing changes. The new slot meets every booking rule. Send an `Idempotency-Key` "
+        "to retry safely after a dropped connection." + POLICY,
+        parameters=[IDEMPOTENCY_KEY],
         request=AppointmentRescheduleSerializer,
         examples=[
             OpenApiExample(
@@ -237,14 +239,17 @@ appointments = extend_schema_view(
                 403,
                 404,
                 409,
+                422,
                 examples={
                     400: [
                         field_error("timeslot", "Choose another time slot of the same doctor."),
                         TOO_SOON,
                         TOO_FAR,
+                        KEY_INVALID,
                     ],
                     403: [("permission_denied", "Only doctors and patients and admins may do this.", None)],
-                    409: [TAKEN, BUSY, TOO_MANY, CUTOFF, TRANSITION],
+                    409: [TAKEN, BUSY, TOO_MANY, CUTOFF, TRANSITION, KEY_IN_FLIGHT],
+                    422: [KEY_REUSED],
                 },
             ),
         },

@@ -101,6 +101,7 @@ class AppointmentViewSet(
         return Response(StatusChangeSerializer(changes, many=True).data)
 
     @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
     def reschedule(self, request, pk=None):
         appointment = self.get_object()
         serializer = self.get_serializer(data=request.data)

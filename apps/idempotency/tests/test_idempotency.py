@@ -272,3 +272,21 @@ def test_a_repeat_arriving_while_the_first_books_gets_409_then_the_replay(monkey
     assert outcome["first"].status_code == 201
     assert (after.status_code, after.content) == (201, outcome["first"].content)
     assert Appointment.objects.filter(patient=patient).count() == 1
+
+
+def test_a_repeated_reschedule_moves_once_and_gets_the_first_answer(api, patient, doctor):
+    old, new, other = (TimeSlotFactory(doctor=doctor) for _ in range(3))
+    booked = book(api, patient, {"timeslot": old.id}, key=None).json()
+    url = f"{URL}{booked['id']}/reschedule/"
+    client = api.as_user(patient)
+
+    first = client.post(url, {"timeslot": new.id}, HTTP_IDEMPOTENCY_KEY="move-1")
+    again = client.post(url, {"timeslot": new.id}, HTTP_IDEMPOTENCY_KEY="move-1")
+    elsewhere = client.post(url, {"timeslot": other.id}, HTTP_IDEMPOTENCY_KEY="move-1")
+
+    assert first.status_code == again.status_code == 201
+    assert again.content == first.content
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert elsewhere.status_code == 422
+    assert Appointment.objects.filter(rescheduled_from_id=booked["id"]).count() == 1
+    assert not Appointment.objects.filter(timeslot=other).exists()
