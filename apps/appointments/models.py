@@ -80,8 +80,13 @@ class Appointment(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["patient", "status"], name="appointment_patient_idx"),
-            models.Index(fields=["doctor", "status"], name="appointment_doctor_idx"),
+            # A person's list, newest slot first (selectors.appointment_list_for), read in
+            # index order and stopped after a page, however many appointments the person has:
+            # ordering by the slot's date in the slot table made PostgreSQL sort them all, or
+            # walk every slot of the clinic backwards (bench/README.md, "my_appointments").
+            models.Index(fields=["patient", "-slot_range", "-id"], name="appointment_patient_idx"),
+            models.Index(fields=["doctor", "-slot_range", "-id"], name="appointment_doctor_idx"),
+            models.Index(fields=["-slot_range", "-id"], name="appointment_slot_range_idx"),
             models.Index(fields=["status"], name="appointment_status_idx"),
         ]
         constraints = [

@@ -28,7 +28,9 @@ def _with_relations() -> QuerySet[Appointment]:
             "timeslot",
             *people,
         )
-        .order_by("-timeslot__date", "-timeslot__start_time", "-id")
+        # Newest slot first. slot_range is the slot's [start, end) copied onto the appointment,
+        # so the order is the appointment's own and its indexes serve it (models.py).
+        .order_by("-slot_range", "-id")
     )
 
 

@@ -7,6 +7,7 @@ at 200k slots (bench/README.md measures that).
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from apps.appointments import selectors as appointment_selectors
 from apps.appointments.models import ACTIVE_STATUSES, Appointment
@@ -73,3 +74,40 @@ def test_specialization_filter_is_served_by_its_case_insensitive_index():
         user_selectors.doctor_list().filter(doctor_profile__specialization__iexact="neurosurgery").explain()
     )
     assert "doctor_specialization_ci_idx" in plan, plan
+
+
+@pytest.fixture
+def busy_clinic():
+    """Doctors with hundreds of appointments each, and a patient with hundreds of cancelled ones."""
+    call_command("generate_data", *"--doctors 5 --patients 40 --days 60 --booked 0.5".split(), verbosity=0)
+    patient = User.objects.get(username="demo-patient-1")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO appointments_appointment (doctor_id, patient_id, timeslot_id, status,
+                   created_at, updated_at)
+               SELECT doctor_id, %s, id, 'cancelled', now(), now() FROM doctors_timeslot
+               WHERE is_available ORDER BY id LIMIT 600""",
+            [patient.pk],
+        )
+        cursor.execute("ANALYZE appointments_appointment")
+    return {
+        "doctor": User.objects.get(username="demo-doctor-3"),
+        "patient": patient,
+        "admin": User.objects.get(username="demo-admin"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "index"),
+    [
+        ("doctor", "appointment_doctor_idx"),
+        ("patient", "appointment_patient_idx"),
+        ("admin", "appointment_slot_range_idx"),
+    ],
+)
+def test_a_page_of_many_appointments_is_read_in_order_from_an_index_not_sorted(busy_clinic, who, index):
+    user = busy_clinic[who]
+    assert appointment_selectors.appointment_list_for(user).count() > 300
+    plan = appointment_selectors.appointment_list_for(user)[:20].explain()
+    assert index in plan, plan
+    assert "Sort" not in plan, plan  # neither all of them sorted, nor every slot walked backwards
