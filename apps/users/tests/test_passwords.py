@@ -161,3 +161,14 @@ def test_wrong_login_is_no_active_account_not_a_token_error(patient):
     response = APIClient().post("/api/auth/login/", {"username": patient.username, "password": "nope"})
     assert response.status_code == 401
     assert error(response)["code"] == "no_active_account"
+
+
+def test_guessing_the_old_password_is_throttled_like_logins(patient, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "3/minute", "register": "3/minute"})
+    access = str(RefreshToken.for_user(patient).access_token)
+    statuses = [change_password(access, old=f"guess-{n}").status_code for n in range(4)]
+    assert statuses == [400, 400, 400, 429]
+    patient.refresh_from_db()
+    assert patient.check_password(PASSWORD)
