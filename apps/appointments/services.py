@@ -125,10 +125,13 @@ def _lock_people(*, patient: User, doctor_id: int | None = None, timeslot_id: in
     return doctor_active
 
 
-# The patient's pending or confirmed appointments overlapping the locked slot (served by the
-# exclusion constraint's GiST index), and those still ahead (for the cap). Evaluated in the
-# statement that locks the slot, after the patient's row lock: no booking of this patient can
-# commit in between.
+# The patient's pending or confirmed appointments overlapping the locked slot, and those still
+# ahead (for the cap); both read the patient's few active rows through appointment_patient_idx
+# (EXPLAIN: 0.06 ms with 20 of them). Evaluated in the statement that locks the slot, after the
+# patient's row lock: no booking of this patient can commit in between. (The snapshot is taken
+# before the slot lock is granted, so a cancellation committed while waiting for it may be
+# missed: a rare false refusal, never a false acceptance; the exclusion constraint backs the
+# overlap rule whatever happens.)
 _PATIENT_BUSY = """EXISTS (
     SELECT 1 FROM appointments_appointment a
     WHERE a.patient_id = %s AND a.status IN ('pending', 'confirmed')
