@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.management import call_command
 from procrastinate import JobContext, RetryDecision
 from procrastinate.contrib.django import app
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy
 
@@ -95,8 +95,11 @@ async def requeue_stalled_jobs(worker_app) -> int:
     for job in stalled:
         if job.task_name == retry_stalled_jobs.name:
             continue
+        try:
+            await worker_app.job_manager.retry_job(job, retry_at=dt.datetime.now(dt.UTC))
+        except ConnectorException:  # another worker, starting at the same time, re-queued it first
+            continue
         logger.warning("re-running job %s (%s) of a stalled worker", job.id, job.task_name)
-        await worker_app.job_manager.retry_job(job, retry_at=dt.datetime.now(dt.UTC))
         count += 1
     return count
 

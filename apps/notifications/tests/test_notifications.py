@@ -12,7 +12,7 @@ from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from apps.appointments.models import Appointment
-from apps.appointments.services import appointment_book, appointment_set_status
+from apps.appointments.services import appointment_book, appointment_reschedule, appointment_set_status
 from apps.appointments.signals import appointment_changed
 from apps.doctors.tests.factories import TimeSlotFactory
 from apps.notifications import tasks
@@ -134,18 +134,22 @@ def test_completed_and_no_show_record_nothing(patient, doctor):
 
 def test_reschedule_mails_both_with_the_new_and_the_old_event(patient, doctor, run_worker):
     old = book(patient, doctor)
-    appointment_set_status(appointment=old, by=patient, status="cancelled")
-    new = book(patient, doctor)
     run_worker()
     mail.outbox.clear()
-    appointment_changed.send(
-        sender=Appointment, appointment=new, event="rescheduled", by=patient, previous=old
+    new = appointment_reschedule(
+        appointment=old, by=patient, timeslot_id=TimeSlotFactory(doctor=doctor).pk, reason="Work trip"
     )
     run_worker()
     moved = sent("rescheduled")
     assert sorted(m.to[0] for m in moved) == ["dr.karimov@example.com", "malika@example.com"]
-    uids = [icalendar.Calendar.from_ical(a.content).events[0]["UID"] for a in moved[0].attachments]
-    assert uids == [f"appointment-{new.pk}@clinic.example", f"appointment-{old.pk}@clinic.example"]
+    assert sent("cancelled") == []  # the move is one message, not a cancellation and a booking
+    assert all("Reason: Work trip" in m.body for m in moved)
+    events = [icalendar.Calendar.from_ical(a.content).events[0] for a in moved[0].attachments]
+    assert [(e["UID"], e["STATUS"]) for e in events] == [
+        (f"appointment-{new.pk}@clinic.example", "TENTATIVE"),
+        (f"appointment-{old.pk}@clinic.example", "CANCELLED"),
+    ]
+    assert jobs(tasks.send_reminder).filter(args__appointment_id=new.pk).exists()
 
 
 def test_users_without_an_email_address_get_none(doctor, run_worker):
@@ -265,13 +269,7 @@ def test_worker_command_delivers_what_is_due(patient, doctor, settings):
 def test_jobs_of_a_dead_worker_run_again(patient, doctor, settings):
     """A worker killed mid-job leaves it 'doing'; once its heartbeat is old it is re-queued."""
     book(patient, doctor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO procrastinate_workers (last_heartbeat) "
-            "VALUES (now() - interval '1 hour') RETURNING id"
-        )
-        (dead_worker,) = cursor.fetchone()
-        cursor.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s", [dead_worker])
+    _stall_every_job()
     from django.core.management import call_command
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -291,3 +289,48 @@ def test_daily_cleanup_flushes_expired_jwts(patient):
     tasks.flush_expired_tokens(timestamp=0)
     assert list(OutstandingToken.objects.values_list("pk", flat=True)) == [current.pk]
     assert expired.pk != current.pk
+
+
+def _stall_every_job() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat) "
+            "VALUES (now() - interval '1 hour') RETURNING id"
+        )
+        (dead_worker,) = cursor.fetchone()
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s", [dead_worker])
+
+
+def test_two_workers_starting_together_requeue_a_stalled_job_once(patient, doctor):
+    import asyncio
+
+    from procrastinate.contrib.django import app
+
+    book(patient, doctor)
+    _stall_every_job()
+
+    async def two_workers_start():
+        async with app.open_async():
+            return await asyncio.gather(tasks.requeue_stalled_jobs(app), tasks.requeue_stalled_jobs(app))
+
+    with app.replace_connector(app.connector.get_worker_connector()):
+        requeued = asyncio.run(two_workers_start())
+    assert sorted(requeued) == [0, 1]
+    assert jobs(tasks.notify_change).get().status == "todo"
+
+
+def test_recorded_job_is_the_one_procrastinate_defers(patient, doctor):
+    """The booking path sends procrastinate's defer statement itself (receivers.DEFER_ONE_JOB):
+    the row must be what the library's own defer() writes, so a worker runs it the same way."""
+    from apps.notifications.receivers import defer_notify_change
+
+    fields = ("queue_name", "task_name", "priority", "lock", "queueing_lock", "args", "status", "attempts")
+    args = {"appointment_id": 7, "event": "cancelled", "reason": "Ill", "previous_id": None}
+    with transaction.atomic():
+        defer_notify_change(**args)
+        ours = jobs(tasks.notify_change).values(*fields).get()
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM procrastinate_jobs")
+        tasks.notify_change.defer(**args)
+        theirs = jobs(tasks.notify_change).values(*fields).get()
+    assert ours == theirs
