@@ -4,8 +4,9 @@
   transaction); records and sends the emails it causes and schedules the reminder.
 - ``send_reminder``: scheduled ``REMINDER_HOURS_BEFORE`` hours before the start.
 - periodic: ``retry_stalled_jobs`` (jobs of a worker that died), ``flush_expired_tokens``
-  (simplejwt's blacklist cleanup), ``delete_old_jobs`` (finished jobs after a week; the
-  ``Notification`` rows stay as the record of what was sent).
+  (simplejwt's blacklist cleanup), ``clear_idempotency_keys`` (hourly: keys past 24 hours),
+  ``delete_old_jobs`` (finished jobs after a week; the ``Notification`` rows stay as the
+  record of what was sent).
 
 Delivery retries with capped exponential back-off (``NotificationRetry``); every send checks
 the ``Notification`` row first, so a retried or re-run job never mails twice.
@@ -109,6 +110,13 @@ async def requeue_stalled_jobs(worker_app) -> int:
 def flush_expired_tokens(timestamp: int) -> None:
     """simplejwt's blacklist cleanup: outstanding and blacklisted tokens past their expiry."""
     call_command("flushexpiredtokens")
+
+
+@app.periodic(cron="29 * * * *")
+@app.task(name="notifications.clear_idempotency_keys", queue=QUEUE, queueing_lock="clear_idempotency_keys")
+def clear_idempotency_keys(timestamp: int) -> None:
+    """Idempotency-Key records older than the 24 hours they are kept (apps/idempotency)."""
+    call_command("clear_idempotency_keys", verbosity=0)
 
 
 @app.periodic(cron="43 3 * * *")

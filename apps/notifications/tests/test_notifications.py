@@ -334,3 +334,18 @@ def test_recorded_job_is_the_one_procrastinate_defers(patient, doctor):
         tasks.notify_change.defer(**args)
         theirs = jobs(tasks.notify_change).values(*fields).get()
     assert ours == theirs
+
+
+@pytest.mark.django_db
+def test_hourly_cleanup_deletes_idempotency_keys_older_than_a_day(patient):
+    from apps.idempotency.models import IdempotencyKey
+
+    def key(name, hours_ago):
+        return IdempotencyKey.objects.create(
+            user=patient, key=name, fingerprint="f", created_at=timezone.now() - dt.timedelta(hours=hours_ago)
+        )
+
+    key("old", 25)
+    kept = key("recent", 23)
+    tasks.clear_idempotency_keys(timestamp=0)
+    assert list(IdempotencyKey.objects.values_list("pk", flat=True)) == [kept.pk]

@@ -1,6 +1,7 @@
 """Delete idempotency keys older than 24 hours (or ``--hours``, never fewer than 24).
 
-Run it on a schedule, e.g. hourly from cron or a systemd timer on one machine:
+The notification worker runs it hourly (``apps.notifications.tasks``). Without a worker, run
+it on a schedule, e.g. hourly from cron or a systemd timer on one machine:
 ``15 * * * * cd /srv/clinic && .venv/bin/python manage.py clear_idempotency_keys``.
 Keys left longer only cost disk: a repeat after 24 hours is still answered as a repeat.
 """
