@@ -173,3 +173,34 @@ def test_json_nested_100000_deep_is_a_400_naming_the_problem(api, body):
     assert response.json() == {
         "error": {"code": "invalid", "message": "JSON parse error - nested too deeply."}
     }
+
+
+# --- gunicorn's own refusals -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "code"),
+    [
+        (414, "URI Too Long", "uri_too_long"),
+        (431, "Request Header Fields Too Large", "request_header_fields_too_large"),
+        (400, "Bad Request", "invalid"),
+        (500, "Internal Server Error", "server_error"),
+    ],
+)
+def test_gunicorns_own_refusals_are_written_in_the_api_error_format(status, reason, code):
+    import socket
+
+    from core.gunicorn_worker import write_json_error
+
+    server, client = socket.socketpair()
+    with server, client:
+        write_json_error(server, status, reason, "Invalid request line")
+        server.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} {reason}\r\n".encode())
+    assert b"Content-Type: application/json" in head
+    assert f"Content-Length: {len(body)}".encode() in head
+    assert json.loads(body)["error"]["code"] == code
