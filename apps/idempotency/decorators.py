@@ -73,6 +73,8 @@ def _check(key: str) -> None:
         raise InvalidInput(
             f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} characters long.", field=HEADER
         )
+    if not key.isprintable():  # control characters (a NUL cannot even be stored in PostgreSQL)
+        raise InvalidInput(f"The {HEADER} header must not contain control characters.", field=HEADER)
 
 
 def _once(view, request, key: str, run):

@@ -12,7 +12,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        f"Optional, 1-{MAX_KEY_LENGTH} characters (a UUID is a good choice), per user, kept at "
+        f"Optional, 1-{MAX_KEY_LENGTH} characters without control characters (a UUID is a good "
+        "choice), per user, kept at "
         "least 24 hours. Repeating the request with the same key and the same body returns the "
         "first answer again (same status and body, header `Idempotent-Replayed: true`) without "
         "doing it twice; the same key with another body is a 422 `idempotency_key_reused`; a "

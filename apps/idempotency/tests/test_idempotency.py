@@ -97,6 +97,13 @@ def test_a_key_that_is_empty_or_longer_than_255_is_400_naming_the_header(api, pa
     assert not IdempotencyKey.objects.exists()
 
 
+def test_a_key_with_control_characters_is_400_naming_the_header(api, patient):
+    response = book(api, patient, {"timeslot": TimeSlotFactory().id}, key="abc\x00def")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["Idempotency-Key"]
+    assert not IdempotencyKey.objects.exists()
+
+
 def test_a_key_of_255_characters_is_taken(api, patient):
     assert book(api, patient, {"timeslot": TimeSlotFactory().id}, key="k" * 255).status_code == 201
 
