@@ -90,3 +90,56 @@ def test_login_throttling_counts_across_both_servers(clinic):
         ]
     # Five attempts from this address are allowed in a minute, wherever they land; the sixth is not.
     assert statuses == [401] * 5 + [429]
+
+
+def post_with_key(url: str, token: str, body: dict, key: str) -> tuple[int, dict, str]:
+    """POST with an Idempotency-Key: (status, body, Idempotent-Replayed header)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, method="POST", data=json.dumps(body).encode())  # noqa: S310
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", f"Bearer {token}")
+    request.add_header("Idempotency-Key", key)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, json.load(response), response.headers.get("Idempotent-Replayed", "")
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error), error.headers.get("Idempotent-Replayed", "")
+
+
+def test_one_idempotency_key_retried_on_both_servers_at_once_books_once(clinic):
+    name = "two-patient-50"
+    token = live.access_tokens(clinic, [name])[name]
+    with live.gunicorn(clinic) as first, live.gunicorn(clinic) as second:
+        _, doctors = live.call("GET", f"{first}/api/doctors/", token)
+        doctor = doctors["results"][0]["id"]
+        _, free = live.call("GET", f"{first}/api/doctors/{doctor}/timeslots/", token)
+        slot = free["results"][-1]["id"]
+        key = f"retry-{time.time_ns()}"
+
+        barrier = threading.Barrier(10)
+        answers: list = [None] * 10
+
+        def book(index: int) -> None:
+            barrier.wait()
+            server = first if index % 2 else second
+            answers[index] = post_with_key(f"{server}/api/appointments/", token, {"timeslot": slot}, key)
+
+        threads = [threading.Thread(target=book, args=(i,)) for i in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        after = [
+            post_with_key(f"{s}/api/appointments/", token, {"timeslot": slot}, key) for s in (first, second)
+        ]
+        _, mine = live.call("GET", f"{first}/api/appointments/me/", token)
+
+    booked = [body for status, body, _ in answers + after if status == 201]
+    assert booked, answers
+    assert all(body == booked[0] for body in booked), answers
+    for status, body, _ in answers:
+        assert status == 201 or body["error"]["code"] == "idempotency_key_in_flight", answers
+    assert [replayed for _, _, replayed in after] == ["true", "true"]
+    assert [a["timeslot"]["id"] for a in mine["results"]].count(slot) == 1
