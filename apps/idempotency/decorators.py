@@ -42,7 +42,7 @@ from rest_framework.response import Response
 
 from core.exceptions import ApplicationError, InvalidInput
 
-from . import services
+from . import selectors, services
 from .models import MAX_KEY_LENGTH
 
 HEADER = "Idempotency-Key"
@@ -85,7 +85,7 @@ def _once(view, request, key: str, run):
         claim_id = services.key_claim(user_id=user_id, key=key, fingerprint=request_print)
         if claim_id is not None:
             return _run_and_answer(view, claim_id, run)
-        held = services.key_earlier(user_id=user_id, key=key)
+        held = selectors.key_earlier(user_id=user_id, key=key)
         if held is None:
             continue
         claim_id, earlier = held

@@ -9,7 +9,6 @@ key blocks on the unique index only for that one statement, never for the whole 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.db import connection
 from django.utils import timezone
@@ -27,16 +26,6 @@ KEEP_FOR = dt.timedelta(hours=24)
 _TABLE = IdempotencyKey._meta.db_table
 
 
-@dataclass(frozen=True)
-class Earlier:
-    """What an earlier request with the same user and key left behind."""
-
-    fingerprint: str
-    response_status: int | None
-    response_body: str | None
-    created_at: dt.datetime
-
-
 def key_claim(*, user_id: int, key: str, fingerprint: str) -> int | None:
     """Claim the key for a new request: the claim's id, or None when the key is taken."""
     with connection.cursor() as cursor:
@@ -49,16 +38,6 @@ def key_claim(*, user_id: int, key: str, fingerprint: str) -> int | None:
         )
         row = cursor.fetchone()
     return row[0] if row else None
-
-
-def key_earlier(*, user_id: int, key: str) -> tuple[int, Earlier] | None:
-    """The claim that holds the key, or None when it was released in the meantime."""
-    row = (
-        IdempotencyKey.objects.filter(user_id=user_id, key=key)
-        .values_list("id", "fingerprint", "response_status", "response_body", "created_at")
-        .first()
-    )
-    return (row[0], Earlier(*row[1:])) if row else None
 
 
 def key_reclaim_abandoned(*, claim_id: int, claimed_at: dt.datetime) -> bool:

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -94,7 +95,20 @@ register = extend_schema(
         ),
     ],
     responses={
-        201: ok(UserSerializer, PATIENT_EXAMPLE, "Patient registered", status="201"),
+        201: OpenApiResponse(
+            UserSerializer,
+            examples=[
+                OpenApiExample(
+                    "Patient registered", value=PATIENT_EXAMPLE, response_only=True, status_codes=["201"]
+                ),
+                OpenApiExample(
+                    "Doctor registered, waiting for approval",
+                    value={**DOCTOR_EXAMPLE, "is_approved": False},
+                    response_only=True,
+                    status_codes=["201"],
+                ),
+            ],
+        ),
         **errors(
             400,
             429,
