@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
@@ -158,9 +160,17 @@ def ok(serializer, example, name: str, *, status: str = "200", many: bool = Fals
 _EVERYWHERE = (413, 414)
 
 
+_REQUEST_ID_HEADER = {
+    "description": "This request's id: the client's own when it sent a UUID in `X-Request-ID`, "
+    "else a fresh one. The same id is in the server's log line for the request.",
+    "schema": {"type": "string", "example": "3f0c9d2e8a7b4c1d9e6f5a4b3c2d1e0f"},
+}
+
+
 def document_server_refusals(result, generator, request, public):
     """drf-spectacular postprocessing hook: add the refusals that come before routing (body
-    too large, request line too long) to every operation, in the common error format."""
+    too large, request line too long) to every operation, in the common error format, and the
+    ``X-Request-ID`` header to every answer the app gives."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
@@ -179,4 +189,7 @@ def document_server_refusals(result, generator, request, public):
                         },
                     },
                 )
+            for status, answer in responses.items():
+                if status != "414":  # gunicorn's, before the app: no id
+                    answer.setdefault("headers", {})["X-Request-ID"] = copy.deepcopy(_REQUEST_ID_HEADER)
     return result

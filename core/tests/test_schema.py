@@ -98,3 +98,13 @@ def test_the_documented_414_is_what_gunicorn_is_configured_to_refuse():
     limit = config["limit_request_line"]
     assert config["worker_class"] == "core.gunicorn_worker.JsonErrorThreadWorker"
     assert _DEFAULT_ERRORS[414][1] == _MESSAGES[414].format(limit=limit)
+
+
+@pytest.mark.django_db
+def test_every_answer_of_the_app_documents_x_request_id(client):
+    schema = client.get("/api/schema/?format=json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                documented = "X-Request-ID" in answer.get("headers", {})
+                assert documented is (status != "414"), f"{method} {path} {status}"
