@@ -204,7 +204,10 @@ password_change = extend_schema(
     "passes the password rules (length, not common, not all digits, not like the username). "
     "Answers a fresh token pair: every token issued before, refresh and access, stops working "
     "at once (401 `token_not_valid`), on every device. An admin setting the password through "
-    "`PATCH /api/users/{id}/` ends the user's tokens the same way. Throttled like login.",
+    "`PATCH /api/users/{id}/` ends the user's tokens the same way. Throttled like login, and a "
+    "wrong `old_password` is a failed login for the username's lockout: after "
+    "`AXES_FAILURE_LIMIT` failures (here or at login) this and login answer 429 `locked_out` "
+    "for `AXES_COOLOFF_MINUTES`, even with the right password.",
     request=PasswordChangeSerializer,
     examples=[
         OpenApiExample(
@@ -225,7 +228,15 @@ password_change = extend_schema(
                     field_error(
                         "new_password", "This password is too short. It must contain at least 8 characters."
                     ),
-                ]
+                ],
+                429: [
+                    ("throttled", "Request was throttled. Expected available in 42 seconds.", None),
+                    (
+                        "locked_out",
+                        "Too many failed logins for this account; try again in 15 minutes.",
+                        None,
+                    ),
+                ],
             },
         ),
     },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -222,9 +223,17 @@ def user_set_password(*, user: User, password: str | None) -> User:
     return user
 
 
-@transaction.atomic
-def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
-    """A user changes their own password: the old one must be right."""
-    if not user.check_password(old_password):
+def user_change_password(*, user: User, old_password: str, new_password: str, request: Any) -> User:
+    """A user changes their own password: the old one must be right.
+
+    The old password is checked with ``authenticate``, as a login is, so a guess counts
+    against the same per-username lockout (django-axes' backend refuses a locked-out username
+    even with the right password, and Django sends ``user_login_failed``, which axes counts,
+    with the username and ``request``). The caller answers the lockout: when this raises and
+    ``request.axes_locked_out`` is set, the username is locked out. Not one transaction: the
+    failure is counted in the cache, which may be the database, and must outlive the refusal
+    (``user_set_password`` is atomic itself).
+    """
+    if authenticate(request, username=user.get_username(), password=old_password) is None:
         raise InvalidInput("The old password is not correct.", field="old_password")
     return user_set_password(user=user, password=new_password)

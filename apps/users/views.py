@@ -13,6 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.exceptions import InvalidInput
 from core.security import lockout_response
 
 from . import docs, selectors, services
@@ -79,7 +80,15 @@ class PasswordChangeView(GenericAPIView):
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_change_password(user=request.user, **serializer.validated_data)
+        try:
+            user = services.user_change_password(
+                user=request.user, request=request, **serializer.validated_data
+            )
+        except InvalidInput:
+            # The guess was counted like a failed login: a locked-out username answers as login does.
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
+            raise
         refresh = RefreshToken.for_user(user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 

@@ -172,3 +172,44 @@ def test_guessing_the_old_password_is_throttled_like_logins(patient, monkeypatch
     assert statuses == [400, 400, 400, 429]
     patient.refresh_from_db()
     assert patient.check_password(PASSWORD)
+
+
+def test_wrong_old_passwords_lock_the_username_out_of_password_change_and_login(patient, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    access = str(RefreshToken.for_user(patient).access_token)
+    statuses = [change_password(access, old=f"guess-{n}").status_code for n in range(3)]
+    assert statuses == [400, 400, 429]
+    # Locked out: even the right old password is refused, with login's answer.
+    locked = change_password(access)
+    assert locked.status_code == 429
+    assert error(locked)["code"] == "locked_out"
+    assert locked["Retry-After"] == "900"
+    patient.refresh_from_db()
+    assert patient.check_password(PASSWORD)
+    # And the username cannot log in either, from anywhere.
+    response = APIClient().post(
+        "/api/auth/login/",
+        {"username": patient.username.upper(), "password": PASSWORD},
+        REMOTE_ADDR="10.9.9.9",
+    )
+    assert response.status_code == 429
+    assert error(response)["code"] == "locked_out"
+
+
+def test_a_correct_password_change_counts_no_failure_and_clears_none(patient, other_patient, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    access = str(RefreshToken.for_user(patient).access_token)
+    assert change_password(access, old="guess").status_code == 400  # failure 1
+    assert change_password(access).status_code == 200  # right: counts nothing, resets nothing
+    assert login(patient, NEW_PASSWORD)
+    wrong = {"username": patient.username, "password": "guess-again"}
+    assert APIClient().post("/api/auth/login/", wrong).status_code == 401  # failure 2
+    assert APIClient().post("/api/auth/login/", wrong).status_code == 429  # failure 3: locked
+    assert login(other_patient)  # another username is not touched
+
+
+def test_password_change_documents_both_kinds_of_429(client):
+    schema = client.get("/api/schema/?format=json").json()
+    answer = schema["paths"]["/api/auth/password/change/"]["post"]["responses"]["429"]
+    examples = answer["content"]["application/json"]["examples"].values()
+    assert {example["value"]["error"]["code"] for example in examples} == {"throttled", "locked_out"}
