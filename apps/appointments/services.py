@@ -138,10 +138,14 @@ _PATIENT_BUSY = """EXISTS (
       AND a.slot_range && tsrange(doctors_timeslot.date + doctors_timeslot.start_time,
                                   doctors_timeslot.date + doctors_timeslot.end_time, '[)')
 )"""
+# Ranges order by their lower bound first, and a range starting at ``now`` ends below the
+# unbounded end of ``tsrange(now, NULL)``: so ``> tsrange(now, NULL)`` is exactly "starts after
+# now", and a btree condition on appointment_patient_idx (patient, slot_range): only the
+# patient's upcoming rows are read, not a long-standing patient's whole history.
 _PATIENT_AHEAD = """(
     SELECT count(*) FROM appointments_appointment a
     WHERE a.patient_id = %s AND a.status IN ('pending', 'confirmed')
-      AND a.slot_range && tsrange(%s, NULL) AND lower(a.slot_range) > %s
+      AND a.slot_range > tsrange(%s, NULL)
 )"""
 
 
@@ -151,7 +155,7 @@ def _lock_slot(*, timeslot_id: int, patient: User, by: User, reason: str = "") -
     now = local_now()
     # Constant SQL, values as parameters.
     busy = RawSQL(_PATIENT_BUSY, (patient.pk,), output_field=BooleanField())  # noqa: S611
-    ahead = RawSQL(_PATIENT_AHEAD, (patient.pk, now, now), output_field=IntegerField())  # noqa: S611
+    ahead = RawSQL(_PATIENT_AHEAD, (patient.pk, now), output_field=IntegerField())  # noqa: S611
     return (
         TimeSlot.objects.select_for_update(of=("self",))
         .select_related("doctor")

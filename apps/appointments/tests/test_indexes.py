@@ -111,3 +111,21 @@ def test_a_page_of_many_appointments_is_read_in_order_from_an_index_not_sorted(b
     plan = appointment_selectors.appointment_list_for(user)[:20].explain()
     assert index in plan, plan
     assert "Sort" not in plan, plan  # neither all of them sorted, nor every slot walked backwards
+
+
+def test_the_booking_cap_reads_only_the_patients_upcoming_appointments_from_the_index(busy_clinic):
+    """The cap counts a patient's upcoming active bookings: the start bound must be an index
+    condition, or every booking of a long-standing patient reads their whole history."""
+    from apps.appointments.services import _PATIENT_AHEAD
+    from apps.doctors.services import local_now
+
+    with connection.cursor() as cursor:
+        # The question is whether the start bound can be an index condition, not which index a
+        # small test clinic's statistics favour: leave the planner the patient index only
+        # (DDL is transactional; the test's rollback restores both).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("DROP INDEX appointment_status_idx")
+        cursor.execute(f"EXPLAIN SELECT {_PATIENT_AHEAD}", [busy_clinic["patient"].pk, local_now()])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    index_condition = next(line for line in plan.splitlines() if "Index Cond" in line)
+    assert "slot_range" in index_condition, plan
