@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.users.models import Role, User
+from core.validators import multi_line
 
 from .models import SETTABLE_STATUS_CHOICES, Status
 
@@ -58,7 +59,9 @@ def reason_field() -> serializers.CharField:
         required=False,
         allow_blank=True,
         default="",
-        help_text="Why (optional, up to 500 characters); kept in the appointment's history.",
+        validators=[multi_line],
+        help_text="Why (optional, up to 500 characters; line breaks allowed, no other control "
+        "characters); kept in the appointment's history.",
     )
 
 

@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from core.validators import SINGLE_LINE_FORBIDDEN, single_line
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -42,6 +44,9 @@ class UserManager(DjangoUserManager):
 
 
 class User(AbstractUser):
+    # AbstractUser's names, with no control characters (they go into the clinic's emails).
+    first_name = models.CharField("first name", max_length=150, blank=True, validators=[single_line])
+    last_name = models.CharField("last name", max_length=150, blank=True, validators=[single_line])
     role = models.CharField(max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # A self-registered doctor waits for an admin (DOCTOR_APPROVAL_REQUIRED): until then he is
@@ -73,6 +78,11 @@ class User(AbstractUser):
             # Only doctors wait for approval: admins and patients are approved, always.
             models.CheckConstraint(
                 condition=Q(role=Role.DOCTOR) | Q(is_approved=True), name="user_only_doctors_unapproved"
+            ),
+            models.CheckConstraint(
+                condition=~Q(first_name__regex=SINGLE_LINE_FORBIDDEN)
+                & ~Q(last_name__regex=SINGLE_LINE_FORBIDDEN),
+                name="user_names_single_line",
             ),
         ]
 
@@ -116,7 +126,7 @@ MAX_EXPERIENCE_YEARS = 70
 
 class DoctorProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="doctor_profile")
-    specialization = models.CharField(max_length=100)
+    specialization = models.CharField(max_length=100, validators=[single_line])
     experience_years = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(MAX_EXPERIENCE_YEARS)]
     )
@@ -133,6 +143,10 @@ class DoctorProfile(models.Model):
                 name="doctor_experience_range",
             ),
             models.CheckConstraint(condition=Q(gender__in=Gender.values), name="doctor_gender_valid"),
+            models.CheckConstraint(
+                condition=~Q(specialization__regex=SINGLE_LINE_FORBIDDEN),
+                name="doctor_specialization_single_line",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,8 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from core.validators import single_line
+
 from .models import DoctorProfile, PatientProfile, Role, User
 from .services import SELF_REGISTRATION_CHOICES, USERNAME_TAKEN, username_taken
 
@@ -127,8 +129,12 @@ class UserCreateSerializer(_PasswordMixin, FlatProfileInputSerializer):
     )
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
     role = serializers.ChoiceField(choices=Role.choices)
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    first_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, validators=[single_line]
+    )
+    last_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, validators=[single_line]
+    )
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
     def validate_username(self, value: str) -> str:
@@ -150,8 +156,12 @@ class UserUpdateSerializer(_PasswordMixin, FlatProfileInputSerializer):
     username = serializers.CharField(required=False)
     role = serializers.CharField(required=False)
     password = serializers.CharField(write_only=True, required=False, max_length=128)
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    first_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, validators=[single_line]
+    )
+    last_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, validators=[single_line]
+    )
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
 
@@ -175,8 +185,12 @@ class UserUpdateSerializer(_PasswordMixin, FlatProfileInputSerializer):
 class OwnProfileUpdateSerializer(FlatProfileInputSerializer):
     """PATCH of one's own profile: names, email and the role's profile fields."""
 
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    first_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, validators=[single_line]
+    )
+    last_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, validators=[single_line]
+    )
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
