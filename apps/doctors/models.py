@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import TruncMinute
 
 
 class SlotRange(Func):
@@ -56,6 +57,12 @@ class TimeSlot(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start_time__lt=F("end_time")), name="slot_starts_before_end"),
+            # Whole minutes: 10:00:00.5 shown as "10:00:00" made false overlaps. Added NOT VALID
+            # (doctors migration 0003): slots stored before it, booked ones unchangeable, stay.
+            models.CheckConstraint(
+                condition=Q(start_time=TruncMinute("start_time"), end_time=TruncMinute("end_time")),
+                name="slot_times_whole_minutes",
+            ),
             ExclusionConstraint(
                 name="slot_no_overlap_per_doctor",
                 expressions=[("doctor", RangeOperators.EQUAL), (SlotRange(), RangeOperators.OVERLAPS)],

@@ -2,7 +2,17 @@ from rest_framework import serializers
 
 from apps.users.models import Role, User
 
-from .services import MAX_SLOT_MINUTES, MIN_SLOT_MINUTES
+from .services import MAX_SLOT_MINUTES, MIN_SLOT_MINUTES, WHOLE_MINUTES, is_whole_minute
+
+
+def _whole_minute(value):
+    if not is_whole_minute(value):
+        raise serializers.ValidationError(WHOLE_MINUTES)
+
+
+def _time_field(**kwargs) -> serializers.TimeField:
+    """A slot time as input: whole minutes ("10:00" or "10:00:00"; "10:00:30", "10:00:00.5" refused)."""
+    return serializers.TimeField(validators=[_whole_minute], **kwargs)
 
 
 # Fields declared, not derived from the model on every response (bench/README.md).
@@ -28,19 +38,19 @@ def _doctor_field():
 class TimeSlotCreateSerializer(serializers.Serializer):
     doctor = _doctor_field()
     date = serializers.DateField()
-    start_time = serializers.TimeField()
-    end_time = serializers.TimeField()
+    start_time = _time_field(help_text="Whole minutes: HH:MM (or HH:MM:00).")
+    end_time = _time_field(help_text="Whole minutes: HH:MM (or HH:MM:00).")
 
 
 class BreakSerializer(serializers.Serializer):
-    start_time = serializers.TimeField()
-    end_time = serializers.TimeField()
+    start_time = _time_field()
+    end_time = _time_field()
 
 
 class TimeSlotBulkCreateSerializer(serializers.Serializer):
     doctor = _doctor_field()
     date = serializers.DateField()
-    start_time = serializers.TimeField(help_text="Start of the first slot.")
-    end_time = serializers.TimeField(help_text="No slot ends after this time.")
+    start_time = _time_field(help_text="Start of the first slot.")
+    end_time = _time_field(help_text="No slot ends after this time.")
     slot_minutes = serializers.IntegerField(min_value=MIN_SLOT_MINUTES, max_value=MAX_SLOT_MINUTES)
     breaks = BreakSerializer(many=True, required=False, max_length=24)

@@ -1,7 +1,9 @@
 """Writes on time slots. Every scheduling rule is here, once; models.py holds the constraints
 that back them.
 
-- ``slot_create`` / ``slot_bulk_create``: start before end (``slot_starts_before_end``), not in
+- ``slot_create`` / ``slot_bulk_create``: whole minutes (``slot_times_whole_minutes``: a
+  fraction of a second kept in the database made false overlaps), start before end
+  (``slot_starts_before_end``), not in
   the past, not more than ``SLOT_MAX_DAYS_AHEAD`` ahead (``core.policy``), no overlap with the
   doctor's other slots (``slot_no_overlap_per_doctor``).
 - ``slot_delete``: only a slot that was never booked (``on_delete=PROTECT`` on appointments).
@@ -48,7 +50,19 @@ class SlotTimes:
     end_time: dt.time
 
 
+WHOLE_MINUTES = "Slot times are whole minutes: send HH:MM (seconds, if sent, must be 00)."
+
+
+def is_whole_minute(value: dt.time) -> bool:
+    return value.second == 0 and value.microsecond == 0
+
+
 def _check_times(date: dt.date, slots: Iterable[SlotTimes], *, max_ahead: dt.timedelta) -> list[SlotTimes]:
+    slots = list(slots)
+    for slot in slots:
+        for field in ("start_time", "end_time"):
+            if not is_whole_minute(getattr(slot, field)):
+                raise InvalidInput(WHOLE_MINUTES, field=field)
     last_day = local_now().date() + max_ahead
     if date > last_day:
         raise InvalidInput(
@@ -141,6 +155,9 @@ def day_plan(
     """
     if start_time >= end_time:
         raise InvalidInput("The end time must be after the start time.", field="end_time")
+    breaks = list(breaks)
+    if not all(is_whole_minute(t) for b in breaks for t in (b.start_time, b.end_time)):
+        raise InvalidInput(WHOLE_MINUTES, field="breaks")
     if not MIN_SLOT_MINUTES <= slot_minutes <= MAX_SLOT_MINUTES:
         raise InvalidInput(
             f"Slot length must be between {MIN_SLOT_MINUTES} and {MAX_SLOT_MINUTES} minutes.",
