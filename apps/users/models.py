@@ -52,6 +52,9 @@ class User(AbstractUser):
     # A self-registered doctor waits for an admin (DOCTOR_APPROVAL_REQUIRED): until then he is
     # hidden from the directory and his slots cannot be booked. Everyone else is approved.
     is_approved = models.BooleanField(default=True)
+    # Tokens issued before this are dead for good (apps.users.authentication): set when the
+    # account is deactivated, so reactivating it does not bring its old tokens back.
+    tokens_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 

@@ -12,6 +12,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core.validators import single_line
 
+from .authentication import REVOKED, issued_before_revocation
 from .models import DoctorProfile, PatientProfile, Role, User
 from .services import SELF_REGISTRATION_CHOICES, USERNAME_TAKEN, username_taken
 
@@ -277,7 +278,9 @@ class RefreshSerializer(TokenRefreshSerializer):
     simplejwt compares its password claim (``CHECK_REVOKE_TOKEN``) on access tokens only;
     ``user_set_password`` blacklists the refresh tokens outstanding at the change, and this
     check covers the rest: a password set elsewhere (``manage.py changepassword``) or a
-    refresh token rotated while the password was being changed.
+    refresh token rotated while the password was being changed. It also refuses a refresh
+    token issued before the account was last deactivated (``tokens_valid_after``), in the
+    same query.
     """
 
     def validate(self, attrs):
@@ -285,11 +288,14 @@ class RefreshSerializer(TokenRefreshSerializer):
             return super().validate(attrs)
         refresh = self.token_class(attrs["refresh"])
         user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
-        password = User.objects.filter(pk=user_id).values_list("password", flat=True).first()
-        if password is not None and refresh.payload.get(
-            jwt_settings.REVOKE_TOKEN_CLAIM
-        ) != get_md5_hash_password(password):
+        row = User.objects.filter(pk=user_id).values_list("password", "tokens_valid_after").first()
+        if row is None:
+            return super().validate(attrs)
+        password, tokens_valid_after = row
+        if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(password):
             raise InvalidToken(
                 {"detail": "The user's password has been changed.", "code": "password_changed"}
             )
+        if issued_before_revocation(refresh.payload, tokens_valid_after):
+            raise InvalidToken({"detail": REVOKED, "code": "user_inactive"})
         return super().validate(attrs)

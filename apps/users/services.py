@@ -186,10 +186,13 @@ def user_deactivate(*, user: User, by: User) -> User:
     if not locked.is_active:
         return locked
     locked.is_active = False
-    locked.save(update_fields=["is_active"])
+    # Every token issued until now stays dead, also after a reactivation.
+    locked.tokens_valid_after = timezone.now()
+    locked.save(update_fields=["is_active", "tokens_valid_after"])
     _revoke_refresh_tokens(user=locked)
     user_deactivated.send(sender=User, user=locked, by=by)
     user.is_active = False
+    user.tokens_valid_after = locked.tokens_valid_after
     return locked
 
 
