@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from apps.idempotency.decorators import idempotent
 from apps.users.models import Role
 from apps.users.permissions import IsAdmin, IsOwner, has_role
+from core.filtering import ListFiltersOnlyMixin
 from core.policy import booking_policy
 
 from . import docs, selectors, services
@@ -24,6 +25,7 @@ from .serializers import (
 
 @docs.appointments
 class AppointmentViewSet(
+    ListFiltersOnlyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

@@ -11,6 +11,7 @@ from apps.users import selectors as user_selectors
 from apps.users.models import Role
 from apps.users.permissions import has_role
 from apps.users.serializers import DoctorSerializer
+from core.filtering import ListFiltersOnlyMixin
 from core.policy import booking_policy
 
 from . import docs, selectors, services
@@ -19,7 +20,7 @@ from .serializers import TimeSlotBulkCreateSerializer, TimeSlotCreateSerializer,
 
 
 @docs.doctors
-class DoctorViewSet(viewsets.ReadOnlyModelViewSet):
+class DoctorViewSet(ListFiltersOnlyMixin, viewsets.ReadOnlyModelViewSet):
     """The directory patients (and admins) browse; ``id`` is the doctor's user id."""
 
     lookup_value_regex = r"[0-9]{1,18}"
@@ -52,6 +53,7 @@ class DoctorViewSet(viewsets.ReadOnlyModelViewSet):
 
 @docs.timeslots
 class TimeSlotViewSet(
+    ListFiltersOnlyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,

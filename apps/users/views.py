@@ -14,6 +14,7 @@ from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.exceptions import InvalidInput
+from core.filtering import ListFiltersOnlyMixin
 from core.security import lockout_response
 
 from . import docs, selectors, services
@@ -136,6 +137,7 @@ class PatientProfileView(_OwnProfileView):
 
 @docs.users
 class UserViewSet(
+    ListFiltersOnlyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
