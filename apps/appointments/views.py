@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from apps.idempotency.decorators import idempotent
 from apps.users.models import Role
 from apps.users.permissions import IsAdmin, IsOwner, has_role
-from core.filtering import ListFiltersOnlyMixin
 from core.policy import booking_policy
+from core.viewsets import ApiViewSetMixin
 
 from . import docs, selectors, services
 from .filters import AppointmentFilter, MyAppointmentFilter
@@ -25,7 +25,7 @@ from .serializers import (
 
 @docs.appointments
 class AppointmentViewSet(
-    ListFiltersOnlyMixin,
+    ApiViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

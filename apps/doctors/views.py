@@ -11,8 +11,8 @@ from apps.users import selectors as user_selectors
 from apps.users.models import Role
 from apps.users.permissions import has_role
 from apps.users.serializers import DoctorSerializer
-from core.filtering import ListFiltersOnlyMixin
 from core.policy import booking_policy
+from core.viewsets import ApiViewSetMixin
 
 from . import docs, selectors, services
 from .filters import DoctorFilter, FreeSlotFilter, TimeSlotFilter
@@ -20,7 +20,7 @@ from .serializers import TimeSlotBulkCreateSerializer, TimeSlotCreateSerializer,
 
 
 @docs.doctors
-class DoctorViewSet(ListFiltersOnlyMixin, viewsets.ReadOnlyModelViewSet):
+class DoctorViewSet(ApiViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The directory patients (and admins) browse; ``id`` is the doctor's user id."""
 
     lookup_value_regex = r"[0-9]{1,18}"
@@ -53,7 +53,7 @@ class DoctorViewSet(ListFiltersOnlyMixin, viewsets.ReadOnlyModelViewSet):
 
 @docs.timeslots
 class TimeSlotViewSet(
-    ListFiltersOnlyMixin,
+    ApiViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,

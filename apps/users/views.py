@@ -14,8 +14,8 @@ from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.exceptions import InvalidInput
-from core.filtering import ListFiltersOnlyMixin
 from core.security import lockout_response
+from core.viewsets import ApiViewSetMixin
 
 from . import docs, selectors, services
 from .filters import UserFilter
@@ -137,7 +137,7 @@ class PatientProfileView(_OwnProfileView):
 
 @docs.users
 class UserViewSet(
-    ListFiltersOnlyMixin,
+    ApiViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
