@@ -64,6 +64,13 @@ CUTOFF = field_error(
     "Patients can cancel up to 120 minutes before the start; call the clinic instead.",
     code="cancellation_cutoff",
 )
+# A reschedule's refusals about the old appointment name no field (its body has no status).
+RESCHEDULE_CUTOFF = (
+    "cancellation_cutoff",
+    "Patients can reschedule up to 120 minutes before the start; call the clinic instead.",
+    None,
+)
+RESCHEDULE_TRANSITION = ("invalid_transition", "An appointment cannot go from cancelled to cancelled.", None)
 WRONG_ROLE = ("permission_denied", "A patient cannot set an appointment to confirmed.", None)
 
 LIFECYCLE = """
@@ -248,7 +255,7 @@ appointments = extend_schema_view(
                         KEY_INVALID,
                     ],
                     403: [("permission_denied", "Only doctors and patients and admins may do this.", None)],
-                    409: [TAKEN, BUSY, TOO_MANY, CUTOFF, TRANSITION, KEY_IN_FLIGHT],
+                    409: [TAKEN, BUSY, TOO_MANY, RESCHEDULE_CUTOFF, RESCHEDULE_TRANSITION, KEY_IN_FLIGHT],
                     422: [KEY_REUSED],
                 },
             ),

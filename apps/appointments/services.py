@@ -279,9 +279,20 @@ def _slot_start(appointment: Appointment) -> dt.datetime:
     return dt.datetime.combine(slot.date, slot.start_time)
 
 
-def _check_transition(appointment: Appointment, *, by: User, status: str, policy: BookingPolicy) -> None:
+def _check_transition(
+    appointment: Appointment,
+    *,
+    by: User,
+    status: str,
+    policy: BookingPolicy,
+    field: str | None = "status",
+    action: str = "cancel",
+) -> None:
     """Who, from which status, and when (TRANSITIONS): 403, 409 invalid_transition, or 409
-    slot_started / slot_not_started / cancellation_cutoff."""
+    slot_started / slot_not_started / cancellation_cutoff.
+
+    The 409s name ``field`` (the ``status`` of a PATCH; a reschedule, whose body has no
+    status, passes None) and the cutoff message says ``action`` ("cancel", "reschedule")."""
     if not any(by.role in who for (_, to), who in TRANSITIONS.items() if to == status):
         raise ApplicationError(
             f"A {by.role} cannot set an appointment to {status}.", code="permission_denied", status_code=403
@@ -291,7 +302,7 @@ def _check_transition(appointment: Appointment, *, by: User, status: str, policy
         raise Conflict(
             f"An appointment cannot go from {appointment.status} to {status}.",
             code="invalid_transition",
-            field="status",
+            field=field,
         )
     when = who.get(by.role)
     if when is None:
@@ -306,20 +317,20 @@ def _check_transition(appointment: Appointment, *, by: User, status: str, policy
             raise Conflict(
                 f"The visit has not started yet; it can be set to {status} from its start.",
                 code="slot_not_started",
-                field="status",
+                field=field,
             )
     elif start <= now:
         raise Conflict(
             f"The visit has already started; it can no longer be set to {status}.",
             code="slot_started",
-            field="status",
+            field=field,
         )
     elif when is When.BEFORE_CUTOFF and start - policy.cancel_cutoff <= now:
         minutes = int(policy.cancel_cutoff.total_seconds() // 60)
         raise Conflict(
-            f"Patients can cancel up to {minutes} minutes before the start; call the clinic instead.",
+            f"Patients can {action} up to {minutes} minutes before the start; call the clinic instead.",
             code="cancellation_cutoff",
-            field="status",
+            field=field,
         )
 
 
@@ -429,7 +440,8 @@ def appointment_reschedule(
         raise InvalidInput("Choose another time slot of the same doctor.", field="timeslot")
     appointment.timeslot = old_slot
     old = _lock(appointment, with_slot=False, by=by, reason=reason)
-    _check_transition(old, by=by, status=Status.CANCELLED, policy=policy)
+    # Refusals about the old appointment name no field: the body has only the new timeslot.
+    _check_transition(old, by=by, status=Status.CANCELLED, policy=policy, field=None, action="reschedule")
     _cancel_locked(old)
     new = _book_locked(new_slot, by=by, patient=patient, policy=policy, rescheduled_from=old)
     _changed(new, event="rescheduled", by=by, reason=reason, previous=old)

@@ -151,3 +151,21 @@ def test_others_get_404_and_bad_input_400(api, moving, other_patient, other_doct
     long = api.as_user(patient).post(moving["url"], {"timeslot": moving["new"].id, "reason": "x" * 501})
     assert long.status_code == 400
     assert Appointment.objects.get(pk=moving["id"]).status == "pending"
+
+
+def test_a_reschedule_refused_by_the_cutoff_names_no_field_of_a_status_it_never_sent(api, moving, patient):
+    start = dt.datetime.combine(
+        moving["old"].date, moving["old"].start_time, tzinfo=zoneinfo.ZoneInfo(django_settings.TIME_ZONE)
+    )
+    with time_machine.travel(start - dt.timedelta(minutes=90), tick=False):
+        error = reschedule(api, patient, moving).json()["error"]
+    assert error["code"] == "cancellation_cutoff"
+    assert "fields" not in error
+    assert error["message"].startswith("Patients can reschedule up to 120 minutes")
+
+
+def test_rescheduling_a_cancelled_appointment_names_no_field(api, moving, patient):
+    api.as_user(patient).delete(f"/api/appointments/{moving['id']}/")
+    error = reschedule(api, patient, moving).json()["error"]
+    assert error["code"] == "invalid_transition"
+    assert "fields" not in error
