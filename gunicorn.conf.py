@@ -13,7 +13,9 @@ if (Path(__file__).parent / ".env").exists():
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS") or multiprocessing.cpu_count() * 2)
 # gthread, with gunicorn's own refusals (414 URL too long, 431, 400) answered as the API's JSON
-# errors instead of HTML pages (core/gunicorn_worker.py).
+# errors instead of HTML pages, and a request's headers and body bounded to
+# GUNICORN_REQUEST_READ_TIMEOUT seconds (default 10; 408 past it) so slow clients cannot hold
+# every thread (core/gunicorn_worker.py reads that variable itself).
 worker_class = "core.gunicorn_worker.JsonErrorThreadWorker"
 # The longest request line (method, path, query) gunicorn reads: 414 past it, documented on
 # every operation (core/openapi.py says this number). gunicorn's default; 8190 at most.

@@ -18,6 +18,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_simplejwt.exceptions import InvalidToken
 
+from core.gunicorn_worker import RequestReadTimeout, request_timeout_message
+
 
 class ApplicationError(Exception):
     """A request that is valid on its own but breaks a business rule.
@@ -108,7 +110,16 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": error}
 
 
+def request_timeout_body() -> dict:
+    """408: the request's body stalled while the app read it (the same answer the worker gives
+    when its headers stall; core/gunicorn_worker.py)."""
+    return error_body("request_timeout", request_timeout_message())
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, RequestReadTimeout):
+        # The body stalled while the view read it (core/gunicorn_worker.py); the worker closes.
+        return Response(request_timeout_body(), status=status.HTTP_408_REQUEST_TIMEOUT)
     if isinstance(exc, ApplicationError):
         fields = {exc.field: [exc.message]} if exc.field else None
         return Response(error_body(exc.code, exc.message, fields), status=exc.status_code)

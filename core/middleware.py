@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.http import JsonResponse
 
-from core.exceptions import error_body
+from core.exceptions import error_body, request_timeout_body
+from core.gunicorn_worker import RequestReadTimeout
 
 
 def _too_large() -> JsonResponse:
@@ -42,7 +43,10 @@ class RequestBodyLimitMiddleware:
             if too_large:
                 return _too_large()
         elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
-            body = request.META["wsgi.input"].read(limit + 1)
+            try:
+                body = request.META["wsgi.input"].read(limit + 1)
+            except RequestReadTimeout:  # the chunks stalled (core/gunicorn_worker.py)
+                return JsonResponse(request_timeout_body(), status=408)
             if len(body) > limit:
                 return _too_large()
             request.META["CONTENT_LENGTH"] = str(len(body))

@@ -69,6 +69,11 @@ _DEFAULT_ERRORS = {
     401: ("not_authenticated", "Authentication credentials were not provided.", None),
     403: ("permission_denied", "Your role may not do this.", None),
     404: ("not_found", "No such object.", None),
+    408: (
+        "request_timeout",
+        "The request (headers and body) did not arrive within 10 seconds.",
+        None,
+    ),
     409: ("conflict", "The request conflicts with the current state.", None),
     413: ("request_too_large", "The request body is larger than 1048576 bytes.", None),
     414: (
@@ -101,6 +106,8 @@ _DESCRIPTIONS = {
     "expired or revoked (logout, rotation, password change, deactivation); the message says which.",
     403: "Signed in, but this role may not do this.",
     404: "No such object, or it belongs to someone else (on lists: no such page).",
+    408: "The request's headers and body did not arrive within `GUNICORN_REQUEST_READ_TIMEOUT` "
+    "seconds (default 10); the server closes the connection.",
     409: "Valid, but conflicts with the current state.",
     413: "The request body is over 1 MiB; refused before it is read.",
     414: "The request line (method, path and query string) is over 4094 bytes; refused by the "
@@ -157,7 +164,7 @@ def ok(serializer, example, name: str, *, status: str = "200", many: bool = Fals
 
 
 # Answered by the server before any view runs, so possible on every operation.
-_EVERYWHERE = (413, 414)
+_EVERYWHERE = (408, 413, 414)
 
 
 _REQUEST_ID_HEADER = {
@@ -169,8 +176,8 @@ _REQUEST_ID_HEADER = {
 
 def document_server_refusals(result, generator, request, public):
     """drf-spectacular postprocessing hook: add the refusals that come before routing (body
-    too large, request line too long) to every operation, in the common error format, and the
-    ``X-Request-ID`` header to every answer the app gives."""
+    too large, request line too long, request too slow to arrive) to every operation, in the
+    common error format, and the ``X-Request-ID`` header to every answer the app gives."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
@@ -190,6 +197,7 @@ def document_server_refusals(result, generator, request, public):
                     },
                 )
             for status, answer in responses.items():
-                if status != "414":  # gunicorn's, before the app: no id
+                # 414 is gunicorn's, before the app: no id; so is 408 when the headers stall.
+                if status not in ("408", "414"):
                     answer.setdefault("headers", {})["X-Request-ID"] = copy.deepcopy(_REQUEST_ID_HEADER)
     return result
