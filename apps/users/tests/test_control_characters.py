@@ -87,3 +87,18 @@ def test_database_refuses_control_characters_in_user_names(patient, field):
 def test_database_refuses_control_characters_in_specialization(doctor, value):
     with pytest.raises(IntegrityError, match="doctor_specialization_single_line"), transaction.atomic():
         DoctorProfile.objects.filter(user=doctor).update(specialization=value)
+
+
+def test_the_schema_does_not_document_the_refused_characters_as_a_required_pattern(client):
+    """drf-spectacular turns a RegexValidator into ``pattern`` and ignores inverse_match: a
+    'must match the control characters' pattern made every real name violate the schema."""
+    schemas = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    for component, field in [
+        ("OwnDoctorProfile", "specialization"),
+        ("OwnDoctorProfile", "first_name"),
+        ("DoctorProfile", "specialization"),
+        ("PatchedOwnProfileUpdateRequest", "last_name"),
+        ("PatchedOwnProfileUpdateRequest", "specialization"),
+    ]:
+        properties = schemas[component]["properties"]
+        assert "pattern" not in properties[field], (component, field)
