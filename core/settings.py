@@ -275,7 +275,10 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 # --- Security (production defaults; DEBUG relaxes nothing but the secret) -------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/live/$"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto names the client's scheme only when a proxy of ours writes it: trusted with
+# NUM_PROXIES > 0 (that proxy must set or overwrite the header), ignored with 0, where any
+# client could send it to skip SECURE_SSL_REDIRECT and be handed https:// links.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if REST_FRAMEWORK["NUM_PROXIES"] > 0 else None
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 # Browsers honour HSTS only over HTTPS, so these are harmless on a local plain-HTTP run.

@@ -128,6 +128,30 @@ def test_deploy_checks_are_clean_with_production_settings():
 
 
 @pytest.mark.parametrize(
+    ("num_proxies", "header"),
+    [("0", "None"), ("", "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")],
+)
+def test_x_forwarded_proto_is_trusted_only_behind_a_declared_proxy(num_proxies, header):
+    env = _base_env()
+    env.update(SECRET_KEY="x" * 50, NUM_PROXIES=num_proxies)
+    result = _python(env, "-c", "import core.settings as s; print(s.SECURE_PROXY_SSL_HEADER)")
+    assert result.stdout.strip() == header, result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("proxy_header", "status"), [(None, 301), (("HTTP_X_FORWARDED_PROTO", "https"), 200)]
+)
+def test_a_client_skips_the_https_redirect_with_x_forwarded_proto_only_behind_a_proxy(
+    client, settings, proxy_header, status
+):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = proxy_header  # what NUM_PROXIES=0 / 1 set
+    response = client.get("/api/schema/", HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
     ("redis_url", "backend"),
     [("redis://127.0.0.1:6379/0", "RedisCache"), ("", "DatabaseCache")],
 )
