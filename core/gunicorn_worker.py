@@ -22,6 +22,7 @@ import json
 import os
 import socket
 import time
+import uuid
 
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
@@ -75,8 +76,11 @@ def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
     else:
         message = f"{reason}: {mesg}" if mesg else reason
     body = json.dumps({"error": {"code": _CODES.get(status_int, "error"), "message": message}}).encode()
+    # Every answer carries an id (SPEC), these too: a fresh one (the request's own header may
+    # be what was refused), in the same 32-hex form django-guid gives the app's answers.
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\n"
+        f"X-Request-ID: {uuid.uuid4().hex}\r\n"
         "Connection: close\r\n"
         "Content-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"

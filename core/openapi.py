@@ -172,6 +172,12 @@ _REQUEST_ID_HEADER = {
     "else a fresh one. The same id is in the server's log line for the request.",
     "schema": {"type": "string", "example": "3f0c9d2e8a7b4c1d9e6f5a4b3c2d1e0f"},
 }
+# 414 always, 408 when the headers stall, are gunicorn's answers before the app runs.
+_SERVER_REQUEST_ID_HEADER = {
+    **_REQUEST_ID_HEADER,
+    "description": "A fresh id. When the server answers this before the app runs (414, or a 408 "
+    "for stalled headers) the app writes no log line for it.",
+}
 
 
 def document_server_refusals(result, generator, request, public):
@@ -196,8 +202,8 @@ def document_server_refusals(result, generator, request, public):
                         },
                     },
                 )
+            # The app's answers and gunicorn's own (414, 408) alike (core/gunicorn_worker.py).
             for status, answer in responses.items():
-                # 414 is gunicorn's, before the app: no id; so is 408 when the headers stall.
-                if status not in ("408", "414"):
-                    answer.setdefault("headers", {})["X-Request-ID"] = copy.deepcopy(_REQUEST_ID_HEADER)
+                header = _SERVER_REQUEST_ID_HEADER if status in ("408", "414") else _REQUEST_ID_HEADER
+                answer.setdefault("headers", {})["X-Request-ID"] = copy.deepcopy(header)
     return result

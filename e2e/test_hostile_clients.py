@@ -98,6 +98,7 @@ def test_an_over_long_url_is_a_json_414_as_documented(server):
     response = raw_get(server, "/api/appointments/?status=" + "x" * 5000)
     assert response.status == 414
     assert response.getheader("Content-Type") == "application/json"
+    assert len(response.getheader("X-Request-ID")) == 32
     assert json.loads(response.body) == example
 
 

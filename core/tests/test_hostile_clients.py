@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 from rest_framework.throttling import ScopedRateThrottle
@@ -204,3 +205,4 @@ def test_gunicorns_own_refusals_are_written_in_the_api_error_format(status, reas
     assert b"Content-Type: application/json" in head
     assert f"Content-Length: {len(body)}".encode() in head
     assert json.loads(body)["error"]["code"] == code
+    assert re.search(rb"\r\nX-Request-ID: [0-9a-f]{32}\r\n", head), head
