@@ -15,10 +15,12 @@ import threading
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 
 _lock = threading.Lock()
 _schema: dict | None = None
@@ -56,8 +58,32 @@ def forget_schema(setting, **kwargs):
             _rendered.clear()
 
 
+class ServeAnyway(BaseContentNegotiation):
+    """The docs pages are HTML whatever the client accepts (``Accept: application/json`` was a
+    bare-text "406 Not Acceptable")."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class PreferredFormatOrYaml(DefaultContentNegotiation):
+    """The schema in the format asked for (``?format=json|yaml``, ``Accept``), else in YAML,
+    the default (an ``Accept: text/html`` or ``?format=garbage`` was an error written in YAML)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except (NotAcceptable, Http404):
+            return renderers[0], renderers[0].media_type
+
+
 class SchemaView(SpectacularAPIView):
     """``/api/schema/``: YAML by default, JSON with ``?format=json`` or ``Accept: application/json``."""
+
+    content_negotiation_class = PreferredFormatOrYaml
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
-from core.schema import SchemaView
+from core.schema import SchemaView, ServeAnyway
 from core.views import health, live
 
 api = [
@@ -13,8 +13,16 @@ api = [
     path("", include("apps.appointments.urls")),
     path("", include("apps.notifications.urls")),
     path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", content_negotiation_class=ServeAnyway),
+        name="swagger-ui",
+    ),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="schema", content_negotiation_class=ServeAnyway),
+        name="redoc",
+    ),
 ]
 
 urlpatterns = [

@@ -62,9 +62,22 @@ def test_schema_query_parameters_do_not_reach_the_document_or_its_headers(client
         ("", "?format=json", "application/vnd.oai.openapi+json"),
         ("application/json", "", "application/json"),
         ("application/yaml", "", "application/yaml"),
+        # Not a format of the schema: the default rather than an error written in YAML.
+        ("text/html", "", "application/vnd.oai.openapi"),
+        ("", "?format=garbage", "application/vnd.oai.openapi"),
     ],
 )
 def test_schema_is_served_in_the_negotiated_format(client, accept, query, media_type):
     response = client.get(f"/api/schema/{query}", HTTP_ACCEPT=accept or "*/*")
     assert response.status_code == 200
     assert response["Content-Type"].split(";")[0] == media_type
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+@pytest.mark.parametrize("accept", ["application/json", "text/html", "*/*"])
+def test_docs_pages_are_html_whatever_the_client_accepts(client, page, accept):
+    response = client.get(page, HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"/api/schema/" in response.content
