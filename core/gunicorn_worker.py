@@ -12,20 +12,26 @@ reads the headers and the body on a blocking socket with no timeout, so a dozen 
 send ``Content-Length: 100`` and one byte (or never end their headers) hold every thread of
 every worker, and ``GUNICORN_TIMEOUT`` does not end them (the worker still heartbeats). Here
 each request (headers and body) must arrive within ``GUNICORN_REQUEST_READ_TIMEOUT`` seconds
-of its first byte: past that the worker answers 408 in the API's error format and closes the
-connection. Production should still sit behind a buffering reverse proxy (README).
+of the worker seeing it: past that the worker answers 408 in the API's error format and closes
+the connection. And gunicorn's graceful close (wait up to 2 s for the client's FIN) happens in
+the poller instead of blocking the worker's main loop. Production should still sit behind a
+buffering reverse proxy (README).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import selectors
 import socket
 import time
 import uuid
+from collections import deque
+from functools import partial
 
 from gunicorn import util
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 _CODES = {
     400: "invalid",
@@ -174,6 +180,29 @@ class RequestDeadlineSocket(socket.socket):
             super().settimeout(self._own_timeout)
 
 
+# gunicorn's graceful close: wait this long at most for the client to close its side too.
+LINGER_SECONDS = 2.0
+LINGER_MAX_BYTES = 65536
+
+
+class LingerInPollerTConn(TConn):
+    """A connection whose graceful close does not block the worker's main loop.
+
+    gunicorn closes a connection it will not keep alive "gracefully": it sends its FIN, then
+    waits up to 2 s for the client's, on the main loop, which meanwhile accepts and dispatches
+    nothing. A dozen clients that send a complete request with ``Connection: close`` and never
+    close stalled every worker for 2 s each. Here the wait happens in the poller instead.
+    """
+
+    worker: JsonErrorThreadWorker | None = None
+
+    def close(self, graceful=False):
+        if graceful and self.worker is not None and self.worker.alive:
+            self.worker.linger(self.sock)
+        else:
+            super().close(graceful)
+
+
 class JsonErrorThreadWorker(ThreadWorker):
     """``gthread`` with a read deadline per request and gunicorn's own error answers in JSON."""
 
@@ -184,7 +213,45 @@ class JsonErrorThreadWorker(ThreadWorker):
         JsonErrorThreadWorker.limit_request_line = self.cfg.limit_request_line
         JsonErrorThreadWorker.read_timeout = request_read_timeout()
         util.write_error = write_json_error
+        self.lingering = deque()
         super().init_process()
+
+    def linger(self, sock):
+        """Close ``sock`` gracefully without blocking: FIN now, the rest when the client's FIN
+        comes or after ``LINGER_SECONDS`` (``murder_pending``)."""
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            sock.setblocking(False)
+            entry = [sock, time.monotonic() + LINGER_SECONDS, 0]
+            self.poller.register(sock, selectors.EVENT_READ, partial(self._drain_lingering, entry))
+        except (OSError, ValueError):
+            util.close(sock)
+            return
+        self.lingering.append(entry)
+
+    def _drain_lingering(self, entry, _sock):
+        try:
+            data = entry[0].recv(LINGER_MAX_BYTES)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        entry[2] += len(data)
+        if not data or entry[2] >= LINGER_MAX_BYTES:
+            self._end_linger(entry)
+
+    def _end_linger(self, entry):
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self.poller.unregister(entry[0])
+        with contextlib.suppress(ValueError):
+            self.lingering.remove(entry)
+        util.close(entry[0])
+
+    def murder_pending(self):
+        super().murder_pending()
+        now = time.monotonic()
+        while self.lingering and self.lingering[0][1] <= now:
+            self._end_linger(self.lingering[0])
 
     def enqueue_req(self, conn):
         # The request's read clock starts here, on the main thread (see RequestDeadlineSocket).
@@ -196,6 +263,9 @@ class JsonErrorThreadWorker(ThreadWorker):
         # deployment terminates TLS at the proxy).
         if not self.cfg.is_ssl and not isinstance(conn.sock, RequestDeadlineSocket):
             conn.sock = RequestDeadlineSocket.adopt(conn.sock, self.read_timeout)
+            if type(conn) is TConn:
+                conn.__class__ = LingerInPollerTConn
+                conn.worker = self
         sock = conn.sock
         if isinstance(sock, RequestDeadlineSocket):
             sock.begin_request(getattr(conn, "read_started", None) or time.monotonic())
@@ -205,8 +275,7 @@ class JsonErrorThreadWorker(ThreadWorker):
             if isinstance(sock, RequestDeadlineSocket):
                 sock.end_request()
                 if sock.expired:
-                    # Closed here, at once: gunicorn's graceful close would wait up to 2 s on
-                    # its main loop (accepting nothing) for this client to close its side.
+                    # Closed here, at once: no point waiting for this client's FIN.
                     util.close(sock)
 
     def _keepalive_after(self, conn, keepalive):

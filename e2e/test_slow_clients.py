@@ -111,3 +111,25 @@ def test_a_kept_alive_connection_gets_a_new_read_timeout_for_each_request(server
         assert sockets[0] is sockets[1] is not None
     finally:
         connection.close()
+
+
+def test_clients_that_never_close_after_their_answer_do_not_stall_the_server(server):
+    # A complete request the server answers and closes; the client neither reads nor closes,
+    # so gunicorn's graceful close waits for its FIN (up to 2 s each, on the main loop).
+    idle = []
+    request = b"GET /api/health/live/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    for _ in range(3 * THREADS):
+        sock = connect(server)
+        sock.sendall(request)
+        idle.append(sock)
+    try:
+        started = time.monotonic()
+        for sock in idle:  # each gets its answer and the server's FIN at once, not 2 s apart
+            assert read_until_closed(sock).startswith(b"HTTP/1.1 200 ")
+        assert time.monotonic() - started < 1.5
+        with urllib.request.urlopen(f"{server}/api/health/live/", timeout=30) as response:  # noqa: S310
+            assert response.status == 200
+        assert time.monotonic() - started < 2
+    finally:
+        for sock in idle:
+            sock.close()
