@@ -31,7 +31,8 @@ _tokens: dict[int, str] = {}
 
 def token(user_id: int) -> str:
     if user_id not in _tokens:
-        _tokens[user_id] = str(AccessToken.for_user(User(pk=user_id)))
+        # The real row: tokens carry a hash of the password hash (CHECK_REVOKE_TOKEN).
+        _tokens[user_id] = str(AccessToken.for_user(User.objects.only("id", "password").get(pk=user_id)))
     return _tokens[user_id]
 
 

@@ -265,6 +265,9 @@ def main() -> None:
     say(f"ratio booking/reference-insert: {book:.2f}")
     say(f"ratio free-slots/reference-list: {free:.2f}")
     (RESULTS / f"{stamp}.txt").write_text("\n".join(lines) + "\n")
+    failed = [name for name, f in endpoints.items() if f["errors"]]
+    if failed:  # a 401 or 409 answers faster than a booking: such a run measures nothing
+        sys.exit(f"errors in {', '.join(failed)}: these figures are not comparable")
 
 
 if __name__ == "__main__":
