@@ -261,10 +261,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Clinic <clinic@localhost>")
 REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=24)
 # Delivery retries: base * 2^attempt seconds, never more than the cap apart (at least once a
-# minute while the mail server is down), for up to NOTIFICATION_RETRY_MAX_ATTEMPTS attempts.
+# minute while the mail server is down), for ever unless NOTIFICATION_RETRY_MAX_ATTEMPTS (0)
+# sets a number after which a job is given up (its unsent Notification rows stay unsent).
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=2)
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=60)
-NOTIFICATION_RETRY_MAX_ATTEMPTS = env.int("NOTIFICATION_RETRY_MAX_ATTEMPTS", default=2000)
+NOTIFICATION_RETRY_MAX_ATTEMPTS = env.int("NOTIFICATION_RETRY_MAX_ATTEMPTS", default=0)
 # Workers (manage.py worker) beat every few seconds; one silent for WORKER_STALLED_SECONDS is
 # taken as dead and its running jobs are run again by the others (or by the next to start).
 PROCRASTINATE_WORKER_DEFAULTS = {

@@ -30,7 +30,6 @@ say who and why, in the statement that locks what they change (``_change_context
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 
 from django.db import IntegrityError, connection, transaction
@@ -171,7 +170,7 @@ def _lock_slot(*, timeslot_id: int, patient: User, by: User, reason: str = "") -
 
 def _check_policy(slot: TimeSlot, *, policy: BookingPolicy) -> None:
     """Notice and horizon: the reception desk (admins) is exempt."""
-    start, now = dt.datetime.combine(slot.date, slot.start_time), local_now()
+    start, now = slot.starts, local_now()
     if start < now + policy.min_notice:
         minutes = int(policy.min_notice.total_seconds() // 60)
         raise InvalidInput(
@@ -274,11 +273,6 @@ def _lock(appointment: Appointment, *, with_slot: bool, by: User | None, reason:
     return appointment
 
 
-def _slot_start(appointment: Appointment) -> dt.datetime:
-    slot = appointment.timeslot
-    return dt.datetime.combine(slot.date, slot.start_time)
-
-
 def _check_transition(
     appointment: Appointment,
     *,
@@ -311,7 +305,7 @@ def _check_transition(
             code="permission_denied",
             status_code=403,
         )
-    start, now = _slot_start(appointment), local_now()
+    start, now = appointment.timeslot.starts, local_now()
     if when is When.AFTER_START:
         if start > now:
             raise Conflict(
@@ -325,7 +319,7 @@ def _check_transition(
             code="slot_started",
             field=field,
         )
-    elif when is When.BEFORE_CUTOFF and start - policy.cancel_cutoff <= now:
+    elif when is When.BEFORE_CUTOFF and start - policy.cancel_cutoff < now:  # "up to": inclusive
         minutes = int(policy.cancel_cutoff.total_seconds() // 60)
         raise Conflict(
             f"Patients can {action} up to {minutes} minutes before the start; call the clinic instead.",

@@ -3,6 +3,8 @@
 Times are the clinic's wall-clock time (``TIME_ZONE``); a slot never spans midnight.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
@@ -75,3 +77,12 @@ class TimeSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.doctor_id} {self.date} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+    @property
+    def starts(self) -> dt.datetime:
+        """The start in the clinic's wall-clock time, naive like slot times (``local_now()``)."""
+        return dt.datetime.combine(self.date, self.start_time)
+
+    @property
+    def ends(self) -> dt.datetime:
+        return dt.datetime.combine(self.date, self.end_time)

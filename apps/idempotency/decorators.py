@@ -120,6 +120,8 @@ def _run_and_answer(view, claim_id: int, run):
             if response.status_code < 500:
                 body = JSONRenderer().render(response.data).decode()
                 services.key_answer(claim_id=claim_id, status=response.status_code, body=body)
+            else:  # a 5xx answered rather than raised: undo its work too, the key is released
+                transaction.set_rollback(True)
     except BaseException:
         services.key_release(claim_id=claim_id)
         raise

@@ -57,8 +57,7 @@ def _reachable(user: User) -> bool:
 
 
 def starts_at(appointment: Appointment) -> dt.datetime:
-    slot = appointment.timeslot
-    return dt.datetime.combine(slot.date, slot.start_time, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return appointment.timeslot.starts.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 @transaction.atomic
@@ -108,8 +107,17 @@ def reminder_deliver(*, appointment_id: int) -> Notification | None:
 
 
 def send_all(notifications: list[Notification]) -> None:
+    """Try every one, then raise the first failure (the job is retried): one recipient the
+    mail server refuses never holds back the others' emails; sent ones are skipped on retry."""
+    failure: Exception | None = None
     for notification in notifications:
-        send(notification)
+        try:
+            send(notification)
+        except Exception as exc:  # any failure of one send; the first is re-raised below
+            logger.warning("email %s not sent yet: %r", notification.pk, exc)
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 def send(notification: Notification) -> bool:

@@ -39,7 +39,8 @@ class NotificationRetry(BaseRetryStrategy):
     mail server is down a message is tried again at least once per cap."""
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if job.attempts + 1 >= settings.NOTIFICATION_RETRY_MAX_ATTEMPTS:
+        limit = settings.NOTIFICATION_RETRY_MAX_ATTEMPTS  # 0: never give up (the default)
+        if limit and job.attempts + 1 >= limit:
             logger.error("giving up job %s after %s attempts: %r", job.id, job.attempts + 1, exception)
             return None
         return RetryDecision(retry_in={"seconds": retry_delay(job.attempts)})

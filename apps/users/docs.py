@@ -251,7 +251,7 @@ me = extend_schema(
 
 
 def _flat(example: dict) -> dict:
-    keep = ["id", "username", "role", "first_name", "last_name", "email"]
+    keep = ["id", "username", "role", "is_approved", "first_name", "last_name", "email"]
     return {**{key: example[key] for key in keep}, **example["profile"]}
 
 

@@ -203,7 +203,7 @@ class _OwnProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "role", "first_name", "last_name", "email"]
+        fields = ["id", "username", "role", "is_approved", "first_name", "last_name", "email"]
         read_only_fields = fields
 
     def get_fields(self):

@@ -232,3 +232,16 @@ def test_new_doctor_slots_default_to_a_year_ahead(api):
         .status_code
         == 201
     )
+
+
+@pytest.mark.parametrize(("minutes_before", "expected"), [(120, 200), (119, 409)])
+def test_patient_may_cancel_up_to_and_including_the_cutoff(api, patient, doctor, minutes_before, expected):
+    slot = TimeSlotFactory(doctor=doctor, date=tomorrow(), start_time=dt.time(10), end_time=dt.time(10, 30))
+    start = clinic_time(slot.date, slot.start_time)
+    with time_machine.travel(start - dt.timedelta(days=1), tick=False):
+        booked = book(api, patient, slot).json()
+    with time_machine.travel(start - dt.timedelta(minutes=minutes_before), tick=False):
+        response = api.as_user(patient).patch(f"/api/appointments/{booked['id']}/", {"status": "cancelled"})
+    assert response.status_code == expected
+    if expected == 409:
+        assert error_code(response) == "cancellation_cutoff"

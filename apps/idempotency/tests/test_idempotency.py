@@ -154,6 +154,25 @@ def test_a_failure_with_5xx_releases_the_key_and_the_retry_books(api, patient, m
     assert book(api, patient, {"timeslot": slot.id}).status_code == 201
 
 
+def test_a_5xx_answer_after_booking_undoes_the_booking_as_it_releases_the_key(api, patient, monkeypatch):
+    from rest_framework.exceptions import APIException
+
+    class Unavailable(APIException):
+        status_code = 503
+
+    slot = TimeSlotFactory()
+    real = booking_services.appointment_book
+
+    def answer_503_after_booking(**kwargs):
+        real(**kwargs)
+        raise Unavailable("try again")  # answered by the view as a 503, not raised past it
+
+    monkeypatch.setattr(booking_services, "appointment_book", answer_503_after_booking)
+    assert book(api, patient, {"timeslot": slot.id}).status_code == 503
+    assert not IdempotencyKey.objects.exists()
+    assert not Appointment.objects.exists()  # nothing kept behind a released key
+
+
 def test_a_repeat_while_the_first_is_in_flight_is_409(api, patient):
     slot = TimeSlotFactory()
     IdempotencyKey.objects.create(user=patient, key="key-1", fingerprint=print_of({"timeslot": slot.id}))

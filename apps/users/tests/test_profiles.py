@@ -18,7 +18,13 @@ def test_doctor_reads_own_profile_back_at_the_keys_he_wrote(api, doctor):
     assert response.status_code == 200
     read = api.as_user(doctor).get("/api/doctor/profile/").json()
     assert read == response.json()
-    assert read == {"id": doctor.id, "username": doctor.username, "role": "doctor", **change}
+    assert read == {
+        "id": doctor.id,
+        "username": doctor.username,
+        "role": "doctor",
+        "is_approved": doctor.is_approved,
+        **change,
+    }
 
 
 def test_patient_reads_own_profile_back_at_the_keys_she_wrote(api, patient):
@@ -33,6 +39,7 @@ def test_patient_reads_own_profile_back_at_the_keys_she_wrote(api, patient):
         "id",
         "username",
         "role",
+        "is_approved",
         "first_name",
         "last_name",
         "email",
