@@ -160,22 +160,21 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Deactivate selected users (appointments cancelled, tokens revoked)")
     def deactivate_selected(self, request, queryset):
-        done = 0
-        for user in queryset.filter(is_active=True):
-            try:
-                services.user_deactivate(user=user, by=request.user)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{user.username}: {exc.message}", messages.ERROR)
+        done = self._apply_each(request, queryset.filter(is_active=True), services.user_deactivate)
         self.message_user(request, f"{done} user(s) deactivated.", messages.SUCCESS)
 
     @admin.action(description="Approve selected doctors (patients find and book them from now on)")
     def approve_selected(self, request, queryset):
+        done = self._apply_each(request, queryset, services.user_approve)
+        self.message_user(request, f"{done} doctor(s) approved.", messages.SUCCESS)
+
+    def _apply_each(self, request, users, service) -> int:
+        """Run ``service(user=…, by=…)`` on each user; a refusal is shown and skips that one."""
         done = 0
-        for user in queryset:
+        for user in users:
             try:
-                services.user_approve(user=user, by=request.user)
+                service(user=user, by=request.user)
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{user.username}: {exc.message}", messages.ERROR)
-        self.message_user(request, f"{done} doctor(s) approved.", messages.SUCCESS)
+        return done
