@@ -131,9 +131,14 @@ def _lock_people(*, patient: User, doctor_id: int | None = None, timeslot_id: in
 # before the slot lock is granted, so a cancellation committed while waiting for it may be
 # missed: a rare false refusal, never a false acceptance; the exclusion constraint backs the
 # overlap rule whatever happens.)
+# ``%s::bigint``: the overlap test is answered by the exclusion constraint's GiST index on
+# (patient_id, slot_range), whose btree_gist operator class knows only bigint = bigint. An
+# integer parameter left the patient out of the index condition: the planner then scanned
+# every active appointment overlapping the slot's time and ANDed them with the patient's rows,
+# 8-10 ms at 60,000 appointments (0.2 ms with the cast; bench/README.md).
 _PATIENT_BUSY = """EXISTS (
     SELECT 1 FROM appointments_appointment a
-    WHERE a.patient_id = %s AND a.status IN ('pending', 'confirmed')
+    WHERE a.patient_id = %s::bigint AND a.status IN ('pending', 'confirmed')
       AND a.slot_range && tsrange(doctors_timeslot.date + doctors_timeslot.start_time,
                                   doctors_timeslot.date + doctors_timeslot.end_time, '[)')
 )"""
