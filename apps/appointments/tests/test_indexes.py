@@ -141,7 +141,7 @@ def test_the_overlap_check_finds_the_patients_rows_at_that_time_in_one_index_con
     slot = TimeSlot.objects.filter(is_available=True).values_list("id", flat=True).first()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"EXPLAIN SELECT {_PATIENT_BUSY} FROM doctors_timeslot WHERE id = %s",
+            f"EXPLAIN SELECT {_PATIENT_BUSY} FROM doctors_timeslot s WHERE id = %s",  # noqa: S608
             [busy_clinic["patient"].pk, slot],
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
