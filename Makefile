@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test e2e bench profile demo install install-dev env migrate superuser format db-stop clean
+.PHONY: run test e2e bench profile profile-cpu demo install install-dev env migrate superuser format db-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,9 @@ bench: install-dev .env
 # Where a booking request spends its time (pyinstrument call tree in bench/results/).
 profile: install-dev .env
 	$(BIN)/python -m bench.profile
+
+profile-cpu: install-dev .env
+	$(BIN)/python -m bench.profile --cpu
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -9,6 +9,9 @@ request path (middleware, JWT auth, DRF, service, serializer):
 
 ``PROFILE_EXTRA=script.py`` runs a script of your own against the same database afterwards
 (how the per-statement figures in bench/README.md were taken).
+
+``--cpu`` (``make profile-cpu``) runs ``bench/cpu.py`` instead: CPU per booking against CPU
+per reference insert, Python and PostgreSQL apart.
 """
 
 from __future__ import annotations
@@ -87,6 +90,9 @@ def main() -> None:
     booked = os.environ.get("PROFILE_BOOKED", "0")
     generate = "--prefix prof --doctors 20 --patients 10 --days 40 --booked".split()  # 640 slots a doctor
     with live.clinic(env, "profile", *generate, booked) as env:
+        if "--cpu" in sys.argv:
+            subprocess.run([sys.executable, "-m", "bench.cpu"], cwd=live.ROOT, env=env, check=True)
+            return
         command = [sys.executable, "-m", "bench.profile", "--inner", *sys.argv[1:]]
         subprocess.run(command, cwd=live.ROOT, env=env, check=True)
         if os.environ.get("PROFILE_EXTRA"):
