@@ -148,3 +148,18 @@ def test_the_overlap_check_finds_the_patients_rows_at_that_time_in_one_index_con
     conditions = [line for line in plan.splitlines() if "Index Cond" in line and "slot_range &&" in line]
     assert conditions, plan
     assert all("patient_id =" in line for line in conditions), plan
+
+
+def test_the_booking_locks_the_patient_and_the_slots_doctor_by_primary_key(busy_clinic):
+    """The people lock reads both users by id: never a walk along users_user's index (a join
+    with the slot was planned as a merge join reading every user up to the doctor's id)."""
+    from apps.appointments.services import _LOCK_PEOPLE_OF_SLOT
+
+    slot = TimeSlot.objects.filter(is_available=True).values_list("id", flat=True).last()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test clinic's few users fit a page
+        cursor.execute(f"EXPLAIN {_LOCK_PEOPLE_OF_SLOT}", [busy_clinic["patient"].pk, slot])
+        plan = [row[0] for row in cursor.fetchall()]
+    user_scans = [i for i, line in enumerate(plan) if "on users_user" in line]
+    assert len(user_scans) >= 2, "\n".join(plan)
+    assert all("Cond: (id =" in plan[i + 1] for i in user_scans), "\n".join(plan)
