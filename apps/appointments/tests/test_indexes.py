@@ -162,4 +162,8 @@ def test_the_booking_locks_the_patient_and_the_slots_doctor_by_primary_key(busy_
         plan = [row[0] for row in cursor.fetchall()]
     user_scans = [i for i, line in enumerate(plan) if "on users_user" in line]
     assert len(user_scans) >= 2, "\n".join(plan)
-    assert all("Cond: (id =" in plan[i + 1] for i in user_scans), "\n".join(plan)
+    # By a value (the patient's id, the subquery's result), never per slot row (id = s.doctor_id).
+    assert all("Cond: (id =" in plan[i + 1] and "doctor_id" not in plan[i + 1] for i in user_scans), (
+        "\n".join(plan)
+    )
+    assert "Join" not in "\n".join(plan), "\n".join(plan)
