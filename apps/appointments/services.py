@@ -103,6 +103,7 @@ def _patient_busy() -> Conflict:
 _DOCTOR_FIELDS = [
     f for f in User._meta.concrete_fields if f.attname in {*PERSON_FIELDS, "is_active", "is_approved"}
 ]
+_DOCTOR_ATTNAMES = [f.attname for f in _DOCTOR_FIELDS]
 
 
 def _lock_people_sql(doctor_id: str) -> str:
@@ -137,7 +138,7 @@ def _lock_people(
         return None
     if not row[0]:
         raise InvalidInput("No active patient with this id.", field="patient")
-    doctor = User.from_db(connection.alias, [f.attname for f in _DOCTOR_FIELDS], row[1:])
+    doctor = User.from_db(connection.alias, _DOCTOR_ATTNAMES, row[1:])
     return doctor if doctor.is_active and doctor.is_approved else None
 
 
@@ -170,6 +171,7 @@ _PATIENT_AHEAD = """(
 
 
 _SLOT_FIELDS = list(TimeSlot._meta.concrete_fields)
+_SLOT_ATTNAMES = [f.attname for f in _SLOT_FIELDS]
 _LOCK_SLOT = f"""
 SELECT {", ".join(f's."{f.column}"' for f in _SLOT_FIELDS)}, {_SET_CONTEXT}, {_PATIENT_BUSY}, {_PATIENT_AHEAD}
 FROM doctors_timeslot s
@@ -201,7 +203,7 @@ def _lock_slot(
     if row is None:
         return None
     slot_values, (_, busy, ahead) = row[: len(_SLOT_FIELDS)], row[len(_SLOT_FIELDS) :]
-    slot = TimeSlot.from_db(connection.alias, [f.attname for f in _SLOT_FIELDS], slot_values)
+    slot = TimeSlot.from_db(connection.alias, _SLOT_ATTNAMES, slot_values)
     if slot.doctor_id == doctor.pk:
         slot.doctor = doctor
     slot.patient_busy, slot.patient_ahead = busy, ahead
